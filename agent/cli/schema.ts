@@ -1,0 +1,34 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Command } from 'commander';
+import { configReferenceMarkdown } from '../../config/docs.ts';
+import { configJsonSchema } from '../../config/jsonschema.ts';
+
+/** Every generated document of the repository: path → content. Tests compare them to the files. */
+export function generatedDocs(): Record<string, string> {
+  return {
+    'docs/schemas/lineside.config.schema.json': `${JSON.stringify(configJsonSchema(), null, 2)}\n`,
+    'docs/CONFIG.md': configReferenceMarkdown(),
+  };
+}
+
+export function registerSchema(program: Command): void {
+  program
+    .command('schema')
+    .description('print the JSON Schema of the configuration file (for editors and CI linting)')
+    .action(() => {
+      process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+    });
+  program
+    .command('gen-docs', { hidden: true })
+    .description('regenerate the generated files under docs/ (npm run gen)')
+    .option('--root <dir>', 'repository root', process.cwd())
+    .action((opts: { root: string }) => {
+      for (const [path, content] of Object.entries(generatedDocs())) {
+        const file = join(opts.root, path);
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(file, content);
+        process.stdout.write(`wrote ${path}\n`);
+      }
+    });
+}

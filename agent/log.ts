@@ -1,0 +1,27 @@
+// One pino logger for the agent: JSON by default, pretty on a terminal, secrets redacted.
+import pino, { type Logger, type LevelWithSilent } from 'pino';
+import pretty from 'pino-pretty';
+
+/** Keys whose values never reach a log line, at any of the first three levels of nesting. */
+const SECRET_KEYS = ['password', 'token', 'key', 'secret', 'privateKey', 'authorization'];
+export const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`]);
+
+export interface LogOptions {
+  level: LevelWithSilent;
+  /** Force pretty or JSON; default: pretty when the destination is a TTY. */
+  pretty?: boolean;
+  /** File descriptor to write to; 1 (stdout) by default. */
+  fd?: number;
+}
+
+export function createLogger(opts: LogOptions): Logger {
+  const fd = opts.fd ?? 1;
+  const tty = fd === 1 ? process.stdout.isTTY : fd === 2 ? process.stderr.isTTY : false;
+  const base = { level: opts.level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { pid: process.pid } };
+  if (opts.pretty ?? tty) {
+    return pino(base, pretty({ colorize: true, sync: true, destination: fd, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }));
+  }
+  return pino(base, pino.destination({ fd, sync: false }));
+}
+
+export type { Logger };

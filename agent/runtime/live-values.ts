@@ -1,0 +1,46 @@
+// The latest reading of every tag and the link state of every machine, in memory.
+// Feeds the status views (HTTP API, demo) without going through SQLite.
+import type { Reading } from '../../drivers/driver.ts';
+import type { LinkStatus, MachineSink } from './machine-runner.ts';
+
+export interface MachineLive {
+  link?: Readonly<LinkStatus>;
+  tags: Record<string, Reading>;
+  readings: number;
+}
+
+export class LiveValues implements MachineSink {
+  #machines = new Map<string, MachineLive>();
+
+  readings(machine: string, readings: Reading[]): void {
+    const m = this.#get(machine);
+    for (const r of readings) m.tags[r.tag] = r;
+    m.readings += readings.length;
+  }
+
+  link(machine: string, status: Readonly<LinkStatus>): void {
+    this.#get(machine).link = status;
+  }
+
+  get(machine: string): MachineLive | undefined {
+    return this.#machines.get(machine);
+  }
+
+  #get(machine: string): MachineLive {
+    let m = this.#machines.get(machine);
+    if (!m) this.#machines.set(machine, (m = { tags: {}, readings: 0 }));
+    return m;
+  }
+}
+
+/** Fan one stream of readings out to several sinks; a throwing sink does not starve the others. */
+export function fanOut(sinks: MachineSink[], onError: (err: unknown) => void): MachineSink {
+  return {
+    readings(machine, readings) {
+      for (const s of sinks) try { s.readings(machine, readings); } catch (err) { onError(err); }
+    },
+    link(machine, status) {
+      for (const s of sinks) try { s.link(machine, status); } catch (err) { onError(err); }
+    },
+  };
+}

@@ -1,0 +1,177 @@
+// Keeps one machine's driver connected and read, whatever the device does. A failure here is
+// logged once on the transition, retried with back-off, and never reaches other machines.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { MachineConfig } from '../../config/schema/index.ts';
+import type { Driver, DriverContext, Reading } from '../../drivers/driver.ts';
+import type { Logger } from '../log.ts';
+import { Backoff, delay } from './backoff.ts';
+
+export type LinkState = 'connecting' | 'connected' | 'disconnected' | 'stopped';
+
+export interface LinkStatus {
+  state: LinkState;
+  /** When the state was entered (ms since epoch). */
+  since: number;
+  lastError?: string;
+  reconnects: number;
+  polls: number;
+  pollErrors: number;
+  /** Duration of the last successful poll (ms). */
+  lastPollMs?: number;
+  /** Poll ticks skipped because a read took longer than the interval. */
+  overruns: number;
+}
+
+export interface MachineSink {
+  readings(machine: string, readings: Reading[]): void;
+  link(machine: string, status: Readonly<LinkStatus>): void;
+}
+
+export interface RunnerOptions {
+  machine: MachineConfig;
+  createDriver: (m: MachineConfig) => Promise<Driver>;
+  sink: MachineSink;
+  log: Logger;
+  dataDir: string;
+  now?: () => number;
+  backoff?: { minMs: number; maxMs: number };
+}
+
+export class MachineRunner {
+  readonly id: string;
+  #o: RunnerOptions;
+  #now: () => number;
+  #abort = new AbortController();
+  #done: Promise<void> | undefined;
+  #driver: Driver | undefined;
+  #lost: ((err: Error) => void) | undefined;
+  #status: LinkStatus;
+
+  constructor(opts: RunnerOptions) {
+    this.#o = opts;
+    this.id = opts.machine.id;
+    this.#now = opts.now ?? Date.now;
+    this.#status = { state: 'connecting', since: this.#now(), reconnects: 0, polls: 0, pollErrors: 0, overruns: 0 };
+  }
+
+  get status(): Readonly<LinkStatus> {
+    return this.#status;
+  }
+
+  start(): void {
+    this.#done ??= this.#loop().catch((err: unknown) => {
+      // The loop handles every device error itself; reaching here is a bug, still not fatal to others.
+      this.#o.log.error({ err }, 'machine runner stopped unexpectedly');
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    this.#lost?.(new Error('stopping'));
+    await this.#done;
+    this.#setState('stopped');
+  }
+
+  async #loop(): Promise<void> {
+    const { log } = this.#o;
+    const backoff = new Backoff(this.#o.backoff ?? { minMs: 1000, maxMs: 60_000 });
+    const signal = this.#abort.signal;
+    while (!signal.aborted) {
+      try {
+        this.#driver ??= await this.#o.createDriver(this.#o.machine);
+        await this.#driver.connect(this.#context());
+        if (signal.aborted) break;
+        const wasDown = this.#status.state === 'disconnected';
+        this.#setState('connected');
+        if (wasDown) log.info({ reconnects: this.#status.reconnects }, 'machine connection recovered');
+        else log.info('machine connected');
+        backoff.reset();
+        await this.#serve(this.#driver, signal);
+      } catch (err) {
+        if (signal.aborted) break;
+        this.#fail(err);
+      }
+      await this.#closeDriver();
+      if (signal.aborted) break;
+      this.#status.reconnects++;
+      await delay(backoff.next(), signal);
+    }
+    await this.#closeDriver();
+  }
+
+  /** Runs until the link is lost (throws) or the runner stops (returns). */
+  async #serve(driver: Driver, signal: AbortSignal): Promise<void> {
+    const lost = new Promise<never>((_, reject) => {
+      this.#lost = reject;
+    });
+    lost.catch(() => {});
+    if (driver.subscribe) await Promise.race([driver.subscribe(), lost]);
+    if (!driver.read) {
+      await lost.catch((err: unknown) => { if (!signal.aborted) throw err; });
+      return;
+    }
+    const interval = this.#o.machine.pollInterval;
+    let next = this.#now();
+    while (!signal.aborted) {
+      const started = this.#now();
+      const readings = await Promise.race([driver.read(), lost]);
+      const ended = this.#now();
+      this.#status.polls++;
+      this.#status.lastPollMs = ended - started;
+      if (readings.length) this.#o.sink.readings(this.id, readings);
+      next += interval;
+      if (next <= ended) {
+        // Keep the cadence: skip the ticks a slow read missed instead of bunching reads up.
+        const missed = Math.floor((ended - next) / interval) + 1;
+        this.#status.overruns += missed;
+        next += missed * interval;
+      }
+      await delay(next - ended, signal);
+    }
+  }
+
+  #context(): DriverContext {
+    return {
+      log: this.#o.log,
+      now: this.#now,
+      emit: (readings) => {
+        if (readings.length && this.#status.state === 'connected') this.#o.sink.readings(this.id, readings);
+      },
+      lost: (err) => this.#lost?.(err),
+      dataDir: this.#driverDir(),
+    };
+  }
+
+  #driverDir(): string {
+    const dir = join(this.#o.dataDir, 'drivers', this.#o.machine.driver);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  #fail(err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    const first = this.#status.state !== 'disconnected';
+    if (this.#status.state === 'connected') this.#status.pollErrors++;
+    this.#status.lastError = message;
+    this.#setState('disconnected');
+    // Once on the transition; repeats of the same failure go to debug so a dead PLC does not flood the log.
+    if (first) this.#o.log.warn({ err: message }, 'machine unreachable; retrying with back-off');
+    else this.#o.log.debug({ err: message }, 'machine still unreachable');
+  }
+
+  #setState(state: LinkState): void {
+    if (this.#status.state === state) return;
+    this.#status = { ...this.#status, state, since: this.#now() };
+    this.#o.sink.link(this.id, this.#status);
+  }
+
+  async #closeDriver(): Promise<void> {
+    this.#lost = undefined;
+    try {
+      await this.#driver?.close();
+    } catch (err) {
+      this.#o.log.debug({ err }, 'driver close failed');
+    }
+  }
+}

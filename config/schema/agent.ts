@@ -1,0 +1,38 @@
+// Who this agent is, where it runs in the plant (ISA-95), and its local services.
+import { z } from 'zod';
+import { duration, int, text, topicLevel } from './units.ts';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const agentSchema = z
+  .strictObject({
+    id: topicLevel('an agent id').describe('Unique id of this agent; part of every msgId and of the status topic. Keep it stable: changing it starts a new sequence.'),
+    dataDir: text('a directory path').prefault('./data').describe('Where the outbox, pipeline state, history and OPC UA certificates live. Relative paths are resolved against the config file.'),
+    logLevel: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(' | ')}` }).prefault('info').describe('Minimum log level; `--log-level` overrides it.'),
+    shutdownTimeout: duration({ min: '1s', max: '5m' }).prefault('10s').describe('How long a graceful stop (SIGINT/SIGTERM) may take before the process exits anyway.'),
+  })
+  .describe('Identity and local storage of this agent.');
+
+export const locationSchema = z
+  .strictObject({
+    enterprise: topicLevel('an enterprise name').describe('ISA-95 enterprise; first level of every topic.'),
+    site: topicLevel('a site name').describe('ISA-95 site (plant).'),
+    area: topicLevel('an area name').describe('ISA-95 area (hall, department).'),
+    line: topicLevel('a line name').describe('ISA-95 production line this agent serves.'),
+  })
+  .describe('Where the machines stand, per ISA-95; it forms the MQTT topic root.');
+
+export const httpSchema = z
+  .strictObject({
+    enabled: z.boolean({ error: 'expected true or false' }).prefault(true).describe('Serve /healthz, /readyz, /metrics and the read API.'),
+    host: text('a host or address to bind').prefault('127.0.0.1').describe('Bind address. Anything but loopback requires `token`.'),
+    port: int(0, 65535).prefault(8710).describe('TCP port (0 picks a free one).'),
+    token: z.string().min(16, { error: 'expected a token of at least 16 characters' }).optional().describe('Bearer token required on every request when bound to a non-loopback address. Use ${VAR} or ${file:...}.'),
+  })
+  .describe('The local HTTP API: health, metrics and history.');
+
+export const historySchema = z
+  .strictObject({
+    retention: duration({ min: '1h' }).prefault('90d').describe('How long closed periods, downtime events and job results are kept for the local API.'),
+  })
+  .describe('Local history kept in SQLite.');

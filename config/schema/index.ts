@@ -1,0 +1,84 @@
+// The one source of the configuration: types, validation, defaults and descriptions.
+// JSON Schema (`lineside schema`) and docs/CONFIG.md are generated from this.
+import { z } from 'zod';
+import { agentSchema, historySchema, httpSchema, locationSchema } from './agent.ts';
+import { bufferSchema } from './buffer.ts';
+import { machineSchema, reasonSchema, type MachineConfig } from './machine.ts';
+import { mqttSchema } from './mqtt.ts';
+import { shiftsSchema } from './shifts.ts';
+import { SIM_TAGS } from './sim.ts';
+import { duration, topicLevel } from './units.ts';
+
+export const oeeSchema = z
+  .strictObject({
+    liveInterval: duration({ min: '1s' }).prefault('60s').describe('How often provisional (live) OEE of open periods is published.'),
+    excludeCommunicationLoss: z.boolean({ error: 'expected true or false' }).prefault(true).describe('Communication-loss time leaves planned time, and parts counted across the gap are excluded with it. Off: the gap counts as stop time and its parts count.'),
+    periods: z.array(z.enum(['shift', 'hour', 'job'], { error: 'expected shift | hour | job' })).prefault(['shift', 'hour', 'job']).describe('Periods OEE is computed for.'),
+  })
+  .describe('OEE computation.');
+
+const DEFAULT_REASONS = {
+  unassigned: { text: 'No reason given yet', category: 'availability' as const },
+  'micro-stop': { text: 'Micro-stop', category: 'performance' as const },
+  changeover: { text: 'Changeover', category: 'availability' as const },
+};
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** Tag names a machine offers to signals and telemetry. */
+export function tagNames(m: MachineConfig): string[] {
+  return m.driver === 'sim' ? [...SIM_TAGS] : m.tags.map((t) => t.name);
+}
+
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('Editor hint; ignored.'),
+    agent: agentSchema,
+    location: locationSchema,
+    mqtt: mqttSchema,
+    buffer: bufferSchema.prefault({}),
+    http: httpSchema.prefault({}),
+    history: historySchema.prefault({}),
+    shifts: shiftsSchema.prefault({}),
+    oee: oeeSchema.prefault({}),
+    reasons: z
+      .record(topicLevel('a reason code'), reasonSchema)
+      .prefault({})
+      .transform((r) => ({ ...DEFAULT_REASONS, ...r }))
+      .describe('Downtime reason catalogue: code → text and loss category. `unassigned`, `micro-stop` and `changeover` exist by default.'),
+    machines: z.array(machineSchema).min(1, { error: 'expected at least one machine' }).describe('The machines this agent polls.'),
+  })
+  .superRefine((cfg, ctx) => {
+    const seen = new Map<string, number>();
+    cfg.machines.forEach((m, i) => {
+      const first = seen.get(m.id);
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['machines', i, 'id'], message: `duplicate machine id "${m.id}" (also machines[${first}])` });
+      else seen.set(m.id, i);
+      const names = tagNames(m);
+      const known = new Set(names);
+      if (m.driver !== 'sim') {
+        const dup = names.findIndex((n, j) => names.indexOf(n) !== j);
+        if (dup >= 0) ctx.addIssue({ code: 'custom', path: ['machines', i, 'tags', dup, 'name'], message: `duplicate tag name "${names[dup]}"` });
+      }
+      for (const [signal, def] of Object.entries(m.signals)) {
+        if (def && !known.has(def.tag)) ctx.addIssue({ code: 'custom', path: ['machines', i, 'signals', signal, 'tag'], message: `expected one of the machine's tags (${names.join(', ')}), got "${def.tag}"` });
+      }
+      m.telemetry.tags?.forEach((t, j) => {
+        if (!known.has(t)) ctx.addIssue({ code: 'custom', path: ['machines', i, 'telemetry', 'tags', j], message: `expected one of the machine's tags (${names.join(', ')}), got "${t}"` });
+      });
+      for (const [code, reason] of Object.entries(m.faults)) {
+        if (!(reason in cfg.reasons)) ctx.addIssue({ code: 'custom', path: ['machines', i, 'faults', code], message: `expected a reason code from reasons (${Object.keys(cfg.reasons).join(', ')}), got "${reason}"` });
+      }
+    });
+    if (cfg.http.enabled && !LOOPBACK.has(cfg.http.host) && !cfg.http.token) {
+      ctx.addIssue({ code: 'custom', path: ['http', 'token'], message: `required when http.host is not loopback ("${cfg.http.host}"): expected a bearer token of at least 16 characters` });
+    }
+  });
+
+export type LinesideConfig = z.output<typeof configSchema>;
+export type LinesideConfigInput = z.input<typeof configSchema>;
+export type { MachineConfig, SignalsConfig, ReasonConfig } from './machine.ts';
+export type { ShiftsConfig, ShiftConfig } from './shifts.ts';
+export type { ModbusConnectionConfig, ModbusTagConfig } from './modbus.ts';
+export type { OpcuaConnectionConfig, OpcuaTagConfig } from './opcua.ts';
+export type { SimConnectionConfig } from './sim.ts';

@@ -1,0 +1,34 @@
+// The connection to the central broker.
+import { z } from 'zod';
+import { duration, int, text } from './units.ts';
+
+const tlsSchema = z
+  .strictObject({
+    ca: text('a file path').optional().describe('PEM file of the CA(s) that signed the broker certificate.'),
+    cert: text('a file path').optional().describe('PEM client certificate for mutual TLS.'),
+    key: text('a file path').optional().describe('PEM private key of the client certificate.'),
+    rejectUnauthorized: z.boolean({ error: 'expected true or false' }).prefault(true).describe('Verify the broker certificate. Turn off only for a lab.'),
+    servername: text().optional().describe('TLS server name (SNI) when it differs from the URL host.'),
+  })
+  .refine((t) => (t.cert === undefined) === (t.key === undefined), { error: 'cert and key must be given together', path: ['key'] });
+
+export const mqttSchema = z
+  .strictObject({
+    url: z
+      .string({ error: 'expected a URL like mqtt://host:1883 or mqtts://host:8883' })
+      .regex(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s/]+/, { error: 'expected a URL like mqtt://host:1883 or mqtts://host:8883' })
+      .describe('Broker URL: mqtt://, mqtts:// (TLS), ws:// or wss://.'),
+    clientId: text().optional().describe('MQTT client id; defaults to `lineside-{agent.id}`. Must be stable for persistent sessions.'),
+    username: text().optional().describe('Username; use ${VAR} or ${file:/run/secrets/...} rather than a literal.'),
+    password: z.string().optional().describe('Password; use ${VAR} or ${file:/run/secrets/...} rather than a literal.'),
+    protocolVersion: z.union([z.literal(5), z.literal(4)], { error: 'expected 5 (MQTT 5) or 4 (MQTT 3.1.1)' }).prefault(5).describe('5 for MQTT 5, 4 for MQTT 3.1.1.'),
+    qos: z.union([z.literal(1), z.literal(2)], { error: 'expected 1 or 2' }).prefault(1).describe('QoS of every publish. At least 1: a message leaves the outbox only once the broker acknowledged it.'),
+    keepalive: duration({ min: '5s', max: '18h' }).prefault('30s').describe('MQTT keep-alive interval.'),
+    connectTimeout: duration({ min: '1s', max: '5m' }).prefault('10s').describe('How long one connection attempt may take.'),
+    reconnectMin: duration({ min: '100ms' }).prefault('1s').describe('First reconnect delay; doubles (with jitter) up to reconnectMax.'),
+    reconnectMax: duration({ min: '1s' }).prefault('60s').describe('Longest reconnect delay.'),
+    inflight: int(1, 65535).prefault(64).describe('Publishes awaiting PUBACK at once (the in-flight window).'),
+    replayRate: int(1, 1_000_000).prefault(2000).describe('Messages/s at most when draining a backlog after an outage, so live data keeps flowing.'),
+    tls: tlsSchema.optional().describe('TLS settings for mqtts:// and wss://.'),
+  })
+  .describe('The MQTT broker of the MES.');

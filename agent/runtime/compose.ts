@@ -4,6 +4,8 @@
 import { mkdirSync } from 'node:fs';
 import type { LoadedConfig } from '../../config/loader.ts';
 import type { Logger } from '../log.ts';
+import { UNAVAILABLE_TARGET } from '../commands/handler.ts';
+import { buildStoreAndForward, type StoreAndForward } from '../publish/store-and-forward.ts';
 import type { Component } from './component.ts';
 import { Fleet } from './fleet.ts';
 import { LiveValues, fanOut } from './live-values.ts';
@@ -14,6 +16,8 @@ export interface Agent {
   fleet: Fleet;
   live: LiveValues;
   loaded: LoadedConfig;
+  /** Outbox (the EventSink), publisher and command handler. */
+  out: StoreAndForward;
 }
 
 export interface ComposeOptions {
@@ -32,6 +36,8 @@ export function composeAgent(loaded: LoadedConfig, log: Logger, opts: ComposeOpt
     },
     async stop() {},
   };
-  const runtime = new Runtime([dataDir, fleet], log);
-  return { runtime, fleet, live, loaded };
+  // The pipeline (another branch) replaces UNAVAILABLE_TARGET and publishes into out.outbox.
+  const out = buildStoreAndForward(config, loaded.hash, log, UNAVAILABLE_TARGET, opts.now);
+  const runtime = new Runtime([dataDir, ...out.components, fleet], log);
+  return { runtime, fleet, live, loaded, out };
 }

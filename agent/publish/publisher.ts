@@ -1,0 +1,270 @@
+// Drains the outbox to the broker: leases committed rows in seq order, keeps up to `inflight`
+// QoS 1 publishes awaiting PUBACK, and acks each row in the outbox when its PUBACK arrives.
+// One connection, one ordered stream: the broker sees every machine's messages in seq order.
+// After a (re)connect everything unacknowledged is released and resent from the oldest, with
+// `replay: true`, paced at mqtt.replayRate; the retained status topic gets the birth message.
+import mqtt, { type IConnackPacket, type MqttClient } from 'mqtt';
+import type { EventKind } from '../events.ts';
+import type { Logger } from '../log.ts';
+import type { Component } from '../runtime/component.ts';
+import { withTimeout } from '../runtime/component.ts';
+import { Backoff, delay } from '../runtime/backoff.ts';
+import { encodeEnvelope } from '../contract/envelope.ts';
+import { machineTopic, statusTopic, type TopicRoot } from '../contract/topics.ts';
+import type { Outbox, OutboxRow } from '../outbox/outbox.ts';
+import { clientOptions, offlineStatus, onlineStatus, type MqttConfig } from './client-options.ts';
+import { ReplayPacer, type ReplayProgress } from './replay-pacer.ts';
+
+export type OutboxPort = Pick<Outbox, 'lease' | 'ack' | 'release' | 'onCommit' | 'lastSeq' | 'stats'>;
+
+export interface PublisherOptions {
+  config: MqttConfig;
+  agentId: string;
+  root: TopicRoot;
+  outbox: OutboxPort;
+  log: Logger;
+  version: string;
+  configHash: string;
+  now?: () => number;
+}
+
+/** Called on every connect (after the birth message), e.g. to subscribe to commands. */
+export type ConnectHook = (client: MqttClient) => void;
+
+export interface PublisherStats {
+  connected: boolean;
+  window: number;
+  inflight: number;
+  published: number;
+  acked: number;
+  connects: number;
+  replay: ReplayProgress;
+}
+
+export class Publisher implements Component {
+  readonly name = 'publisher';
+  readonly #o: PublisherOptions;
+  readonly #log: Logger;
+  readonly #now: () => number;
+  readonly #statusTopic: string;
+  readonly #pacer: ReplayPacer;
+  readonly #topics = new Map<string, string>();
+  readonly #hooks = new Set<ConnectHook>();
+  readonly #abort = new AbortController();
+  #client: MqttClient | undefined;
+  #window = 1;
+  #inflight = 0;
+  #replayUpTo = 0;
+  #pumpScheduled = false;
+  #pacerTimer: NodeJS.Timeout | undefined;
+  #loop: Promise<void> | undefined;
+  #unsubscribe: (() => void) | undefined;
+  #published = 0;
+  #acked = 0;
+  #connects = 0;
+
+  constructor(opts: PublisherOptions) {
+    this.#o = opts;
+    this.#log = opts.log.child({ component: 'publisher' });
+    this.#now = opts.now ?? Date.now;
+    this.#statusTopic = statusTopic(opts.root, opts.agentId);
+    this.#pacer = new ReplayPacer(opts.config.replayRate, Math.max(opts.config.inflight, Math.ceil(opts.config.replayRate / 10)), this.#log, this.#now);
+  }
+
+  onConnect(hook: ConnectHook): void {
+    this.#hooks.add(hook);
+  }
+
+  get connected(): boolean {
+    return this.#client?.connected === true;
+  }
+
+  /** Publish outside the outbox (command replies). Resolves false when not connected or not acked. */
+  async publishDirect(topic: string, payload: string, retain = false): Promise<boolean> {
+    const client = this.#client;
+    if (!client?.connected) return false;
+    try {
+      await client.publishAsync(topic, payload, { qos: 1, retain });
+      return true;
+    } catch (err) {
+      this.#log.warn({ err, topic }, 'direct publish failed');
+      return false;
+    }
+  }
+
+  async start(): Promise<void> {
+    // Connecting happens in the background: an agent with no broker still runs and buffers.
+    this.#unsubscribe = this.#o.outbox.onCommit(() => this.#schedulePump());
+    this.#loop = this.#run().catch((err: unknown) => this.#log.error({ err }, 'publisher loop failed'));
+  }
+
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    this.#unsubscribe?.();
+    clearTimeout(this.#pacerTimer);
+    const client = this.#client;
+    if (client?.connected) {
+      try {
+        await withTimeout(client.publishAsync(this.#statusTopic, offlineStatus(this.#o.agentId, this.#now(), 'stopped'), { qos: 1, retain: true }), 2000, 'offline status');
+        // A clean DISCONNECT: the broker discards the last will, the retained status says "stopped".
+        await withTimeout(client.endAsync(false), 2000, 'mqtt disconnect');
+      } catch (err) {
+        this.#log.warn({ err }, 'clean disconnect failed');
+      }
+    }
+    client?.end(true);
+    await this.#loop;
+  }
+
+  stats(): PublisherStats {
+    return { connected: this.connected, window: this.#window, inflight: this.#inflight, published: this.#published, acked: this.#acked, connects: this.#connects, replay: this.#pacer.progress() };
+  }
+
+  async #run(): Promise<void> {
+    const cfg = this.#o.config;
+    const backoff = new Backoff({ minMs: cfg.reconnectMin, maxMs: Math.max(cfg.reconnectMin, cfg.reconnectMax) });
+    const signal = this.#abort.signal;
+    let failing = false;
+    while (!signal.aborted) {
+      const { connected, error } = await this.#connectOnce();
+      if (connected) {
+        backoff.reset();
+        failing = false;
+      } else if (!failing) {
+        this.#log.warn({ code: 'LS_MQTT_UNREACHABLE', url: cfg.url, err: error }, 'broker unreachable; buffering in the outbox and retrying with back-off');
+        failing = true;
+      }
+      if (signal.aborted) break;
+      await delay(backoff.next(), signal);
+    }
+  }
+
+  /** One connection from attempt to close. Resolves when it is over. */
+  #connectOnce(): Promise<{ connected: boolean; error?: Error }> {
+    const cfg = this.#o.config;
+    let opts;
+    try {
+      opts = clientOptions(cfg, this.#o.agentId, this.#statusTopic, this.#now());
+    } catch (err) {
+      return Promise.resolve({ connected: false, error: err as Error });
+    }
+    return new Promise((resolve) => {
+      let connected = false;
+      let error: Error | undefined;
+      const client = mqtt.connect(cfg.url, opts);
+      const onAbort = () => client.end(true);
+      this.#abort.signal.addEventListener('abort', onAbort, { once: true });
+      client.on('error', (err) => {
+        error = err;
+        this.#log.debug({ err }, 'mqtt error');
+      });
+      client.on('connect', (connack) => {
+        connected = true;
+        this.#onConnected(client, connack);
+      });
+      client.on('close', () => {
+        this.#abort.signal.removeEventListener('abort', onAbort);
+        if (this.#client === client) this.#onDisconnected(error);
+        client.end(true);
+        client.removeAllListeners();
+        // A late error from a dead socket must not become an unhandled 'error' event.
+        client.on('error', () => {});
+        resolve({ connected, ...(error ? { error } : {}) });
+      });
+    });
+  }
+
+  #onConnected(client: MqttClient, connack: IConnackPacket): void {
+    this.#client = client;
+    this.#connects++;
+    const brokerMax = connack.properties?.receiveMaximum;
+    this.#window = Math.max(1, Math.min(this.#o.config.inflight, brokerMax ?? Infinity));
+    this.#inflight = 0;
+    client.publish(this.#statusTopic, onlineStatus(this.#o.agentId, this.#now(), this.#o.version, this.#o.configHash), { qos: 1, retain: true }, (err) => {
+      if (err) this.#log.warn({ err }, 'birth message not acknowledged');
+    });
+    // Everything not acknowledged goes again, from the oldest; everything committed so far is backlog.
+    this.#o.outbox.release();
+    this.#replayUpTo = this.#o.outbox.lastSeq;
+    const depth = this.#o.outbox.stats().depth;
+    this.#log.info({ url: this.#o.config.url, window: this.#window, protocolVersion: this.#o.config.protocolVersion, sessionPresent: connack.sessionPresent, backlog: depth }, 'connected to broker');
+    this.#pacer.begin(depth > 0 ? this.#replayUpTo : 0, depth);
+    for (const hook of this.#hooks) {
+      try {
+        hook(client);
+      } catch (err) {
+        this.#log.error({ err }, 'connect hook failed');
+      }
+    }
+    this.#pump();
+  }
+
+  #onDisconnected(error: Error | undefined): void {
+    this.#log.warn({ code: 'LS_MQTT_DISCONNECTED', err: error, inflight: this.#inflight, depth: this.#o.outbox.stats().depth }, 'broker connection lost; buffering in the outbox');
+    this.#client = undefined;
+    this.#inflight = 0;
+    clearTimeout(this.#pacerTimer);
+    this.#pacerTimer = undefined;
+    this.#o.outbox.release();
+  }
+
+  #schedulePump(): void {
+    if (this.#pumpScheduled) return;
+    this.#pumpScheduled = true;
+    setImmediate(() => this.#pump());
+  }
+
+  #pump(): void {
+    this.#pumpScheduled = false;
+    const client = this.#client;
+    if (!client?.connected || this.#pacerTimer) return;
+    while (this.#inflight < this.#window) {
+      let max = this.#window - this.#inflight;
+      if (this.#pacer.upToSeq > 0) {
+        max = this.#pacer.take(max);
+        if (max === 0) {
+          this.#pacerTimer = setTimeout(() => {
+            this.#pacerTimer = undefined;
+            this.#pump();
+          }, this.#pacer.waitMs());
+          return;
+        }
+      }
+      const rows = this.#o.outbox.lease(max);
+      if (rows.length === 0 || rows[rows.length - 1]!.seq >= this.#replayUpTo) this.#pacer.finish();
+      if (rows.length === 0) return;
+      for (const row of rows) this.#send(client, row);
+    }
+  }
+
+  #send(client: MqttClient, row: OutboxRow): void {
+    const replay = row.seq <= this.#replayUpTo;
+    const payload = encodeEnvelope(this.#o.agentId, row, this.#now(), replay);
+    this.#inflight++;
+    this.#published++;
+    client.publish(this.#topic(row.machine, row.kind), payload, { qos: this.#o.config.qos }, (err) => {
+      if (client !== this.#client) return;
+      this.#inflight--;
+      if (err) {
+        // Stays in the outbox; it goes again, in order, after the next reconnect.
+        this.#log.warn({ code: 'LS_MQTT_PUBLISH_FAILED', err, seq: row.seq }, 'publish not acknowledged');
+        return;
+      }
+      this.#acked++;
+      this.#o.outbox.ack([row]);
+      if (replay) this.#pacer.acked(1);
+      // Refill in batches (one lease per several PUBACKs), not one query per acknowledgement.
+      if (this.#inflight <= this.#window - Math.max(1, this.#window >> 2)) this.#schedulePump();
+    });
+  }
+
+  #topic(machine: string, kind: EventKind): string {
+    const key = `${machine}\u0000${kind}`;
+    let t = this.#topics.get(key);
+    if (t === undefined) {
+      t = machineTopic(this.#o.root, machine, kind);
+      this.#topics.set(key, t);
+    }
+    return t;
+  }
+}

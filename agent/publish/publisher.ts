@@ -62,6 +62,7 @@ export class Publisher implements Component {
   #published = 0;
   #acked = 0;
   #connects = 0;
+  #stopping = false;
 
   constructor(opts: PublisherOptions) {
     this.#o = opts;
@@ -99,7 +100,7 @@ export class Publisher implements Component {
   }
 
   async stop(): Promise<void> {
-    this.#abort.abort();
+    this.#stopping = true;
     this.#unsubscribe?.();
     clearTimeout(this.#pacerTimer);
     const client = this.#client;
@@ -112,6 +113,8 @@ export class Publisher implements Component {
         this.#log.warn({ err }, 'clean disconnect failed');
       }
     }
+    // Only now: aborting ends the connection (or the attempt) at once.
+    this.#abort.abort();
     client?.end(true);
     await this.#loop;
   }
@@ -125,7 +128,7 @@ export class Publisher implements Component {
     const backoff = new Backoff({ minMs: cfg.reconnectMin, maxMs: Math.max(cfg.reconnectMin, cfg.reconnectMax) });
     const signal = this.#abort.signal;
     let failing = false;
-    while (!signal.aborted) {
+    while (!signal.aborted && !this.#stopping) {
       const { connected, error } = await this.#connectOnce();
       if (connected) {
         backoff.reset();
@@ -200,7 +203,8 @@ export class Publisher implements Component {
   }
 
   #onDisconnected(error: Error | undefined): void {
-    this.#log.warn({ code: 'LS_MQTT_DISCONNECTED', err: error, inflight: this.#inflight, depth: this.#o.outbox.stats().depth }, 'broker connection lost; buffering in the outbox');
+    if (this.#stopping) this.#log.info({ inflight: this.#inflight }, 'disconnected from broker');
+    else this.#log.warn({ code: 'LS_MQTT_DISCONNECTED', err: error, inflight: this.#inflight, depth: this.#o.outbox.stats().depth }, 'broker connection lost; buffering in the outbox');
     this.#client = undefined;
     this.#inflight = 0;
     clearTimeout(this.#pacerTimer);

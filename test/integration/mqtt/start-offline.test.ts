@@ -2,14 +2,21 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { envelopeSchema } from '../../../agent/contract/envelope.ts';
 import { agentStatusSchema } from '../../../agent/contract/status.ts';
-import { Mosquitto, freePort } from '../../helpers/mosquitto.ts';
+import { Mosquitto } from '../../helpers/mosquitto.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { Collector, analyse, missing } from './collector.ts';
 import { LoadAgent } from './load-process.ts';
 
 describe('start offline', () => {
   it('buffers with no broker and delivers everything, in order and marked replay, once the broker appears', async () => {
-    const port = await freePort();
+    // The MES's persistent session exists before the outage, as it would in a plant.
+    const broker = await Mosquitto.start();
+    after(() => broker.stop());
+    const port = broker.port;
+    const mes = new Collector(broker.url);
+    after(() => mes.close());
+    await mes.ready();
+    await broker.stop();
     const agent = new LoadAgent({ dataDir: tempDir(), url: `mqtt://127.0.0.1:${port}`, rate: 300, stopAfterMs: 3000 });
     after(() => agent.stop('SIGKILL'));
     await agent.msg('broker unreachable; buffering in the outbox and retrying with back-off');
@@ -17,13 +24,7 @@ describe('start offline', () => {
     const lastSeq = stopped.lastSeq as number;
     assert.ok(lastSeq > 300, `buffered ${lastSeq} messages while offline`);
 
-    const broker = new Mosquitto();
-    broker.port = port;
-    after(() => broker.stop());
-    const mes = new Collector(`mqtt://127.0.0.1:${port}`);
-    after(() => mes.close());
     await broker.restart();
-    await mes.ready();
     await agent.msg('drained', 60_000);
     await mes.until(() => analyse(mes.data()).firstSeqs.length >= lastSeq, 30_000, 'every seq');
 

@@ -72,7 +72,7 @@ export class CommandHandler implements Component {
     const topic = commandSubscription(this.#o.root);
     client.subscribe(topic, { qos: 1 }, (err) => {
       if (err) this.#log.error({ err, topic }, 'cannot subscribe to commands');
-      else this.#log.debug({ topic }, 'subscribed to commands');
+      else this.#log.info({ topic }, 'subscribed to commands');
     });
     client.on('message', (t, payload) => {
       const at = parseCommandTopic(this.#o.root, t);
@@ -100,7 +100,7 @@ export class CommandHandler implements Component {
       return this.#reject(null, machine, name, 'LS_CMD_BAD_JSON', `payload is not JSON: ${(err as Error).message.slice(0, 200)}`);
     }
     const rawId = typeof json === 'object' && json !== null && typeof (json as { commandId?: unknown }).commandId === 'string' ? ((json as { commandId: string }).commandId.slice(0, 128)) : null;
-    if (!(name in COMMAND_SCHEMAS)) return this.#reject(rawId, machine, name, 'LS_CMD_UNKNOWN_COMMAND', `unknown command "${name.slice(0, 64)}"; expected one of ${Object.keys(COMMAND_SCHEMAS).join(', ')}`);
+    if (!Object.hasOwn(COMMAND_SCHEMAS, name)) return this.#reject(rawId, machine, name, 'LS_CMD_UNKNOWN_COMMAND', `unknown command "${name.slice(0, 64)}"; expected one of ${Object.keys(COMMAND_SCHEMAS).join(', ')}`);
     const parsed = COMMAND_SCHEMAS[name as CommandName].safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;

@@ -6,6 +6,7 @@
 // SQLite. A message is durable from that commit (flush() forces it at once). The publisher
 // only ever leases committed rows, so a crash loses at most the last tick of events that no
 // one has seen, and never a seq that anyone has seen: seqs are assigned inside the commit.
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Component } from '../runtime/component.ts';
 import type { EventKind, EventSink, MachineEvent } from '../events.ts';
@@ -102,6 +103,7 @@ export class Outbox implements EventSink, Component {
 
   /** Open (or recover) the database. Synchronous; start() calls it. */
   open(): void {
+    mkdirSync(this.#opts.dataDir, { recursive: true });
     const { db, movedAside, corruptError } = openDatabase(this.file, this.#opts.synchronous, { now: this.#now(), maxPageCount: this.#opts.maxPageCount });
     if (movedAside) this.#logCorrupt(movedAside, corruptError);
     this.#attach(db);

@@ -22,7 +22,8 @@ export class Collector {
     this.client.on('message', (t, payload, packet) => {
       let json: Record<string, unknown>;
       try {
-        json = JSON.parse(payload.toString()) as Record<string, unknown>;
+        const v = JSON.parse(payload.toString()) as unknown;
+        json = typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : { value: v };
       } catch {
         json = { unparsable: payload.toString() };
       }
@@ -48,7 +49,7 @@ export class Collector {
 
   /** Envelope messages (those with a seq) in arrival order. */
   data(): Received[] {
-    return this.messages.filter((m) => typeof m.json.seq === 'number');
+    return this.messages.filter((m) => !m.topic.includes('/cmd/') && typeof m.json.seq === 'number');
   }
 
   async close(): Promise<void> {

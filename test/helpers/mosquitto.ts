@@ -22,6 +22,8 @@ export async function freePort(): Promise<number> {
 export interface MosquittoOptions {
   /** Extra lines for mosquitto.conf. */
   extra?: string[];
+  /** Directory for config and persistence; default: a temp dir removed after the test file. */
+  dir?: string;
 }
 
 export class Mosquitto {
@@ -32,7 +34,7 @@ export class Mosquitto {
   #extra: string[];
 
   constructor(opts: MosquittoOptions = {}) {
-    this.dir = tempDir('lineside-mosq-');
+    this.dir = opts.dir ?? tempDir('lineside-mosq-');
     this.#extra = opts.extra ?? [];
   }
 

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import mqtt from 'mqtt';
+import mqtt, { type IClientOptions } from 'mqtt';
 import { tempDir } from './tmp.ts';
 
 export async function freePort(): Promise<number> {
@@ -24,6 +24,12 @@ export interface MosquittoOptions {
   extra?: string[];
   /** Directory for config and persistence; default: a temp dir removed after the test file. */
   dir?: string;
+  /** Lines for the listener (TLS files, require_certificate, ...). */
+  listener?: string[];
+  /** Allow clients without username (default true). */
+  anonymous?: boolean;
+  /** Options of the readiness probe (TLS, credentials); the URL scheme follows `tls`. */
+  probe?: IClientOptions;
 }
 
 export class Mosquitto {
@@ -31,11 +37,11 @@ export class Mosquitto {
   port = 0;
   log = '';
   #proc: ChildProcess | undefined;
-  #extra: string[];
+  #opts: MosquittoOptions;
 
   constructor(opts: MosquittoOptions = {}) {
     this.dir = opts.dir ?? tempDir('lineside-mosq-');
-    this.#extra = opts.extra ?? [];
+    this.#opts = opts;
   }
 
   static async start(opts: MosquittoOptions = {}): Promise<Mosquitto> {
@@ -46,7 +52,7 @@ export class Mosquitto {
   }
 
   get url(): string {
-    return `mqtt://127.0.0.1:${this.port}`;
+    return `${this.#opts.listener?.some((l) => l.startsWith('certfile')) ? 'mqtts' : 'mqtt'}://127.0.0.1:${this.port}`;
   }
 
   get running(): boolean {
@@ -61,17 +67,20 @@ export class Mosquitto {
       conf,
       [
         `listener ${this.port} 127.0.0.1`,
-        'allow_anonymous true',
+        ...(this.#opts.listener ?? []),
+        `allow_anonymous ${this.#opts.anonymous ?? true}`,
         'persistence true',
         `persistence_location ${this.dir}/`,
         'autosave_interval 0',
         'max_queued_messages 0',
         'max_queued_bytes 0',
         'max_inflight_messages 0',
+        // Run as root, mosquitto switches to user "mosquitto", which cannot use our 0700 temp dir.
+        ...(process.getuid?.() === 0 ? ['user root'] : []),
         'log_dest stderr',
         'log_type error',
         'log_type warning',
-        ...this.#extra,
+        ...(this.#opts.extra ?? []),
         '',
       ].join('\n'),
     );
@@ -81,7 +90,7 @@ export class Mosquitto {
     const deadline = Date.now() + 20_000;
     for (;;) {
       if (proc.exitCode !== null) throw new Error(`mosquitto exited (${proc.exitCode}): ${this.log}`);
-      if (await canConnect(this.url)) return;
+      if (await canConnect(this.url, this.#opts.probe)) return;
       if (Date.now() > deadline) throw new Error(`mosquitto not accepting connections on ${this.port}: ${this.log}`);
     }
   }
@@ -97,8 +106,8 @@ export class Mosquitto {
 }
 
 /** One connection attempt; false when refused or not answered in time. */
-async function canConnect(url: string): Promise<boolean> {
-  const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 1000, clientId: `probe-${process.pid}-${Math.random().toString(16).slice(2)}` });
+async function canConnect(url: string, probe: IClientOptions = {}): Promise<boolean> {
+  const client = mqtt.connect(url, { ...probe, reconnectPeriod: 0, connectTimeout: 1000, clientId: `probe-${process.pid}-${Math.random().toString(16).slice(2)}` });
   client.on('error', () => {});
   const ok = await new Promise<boolean>((resolve) => {
     client.once('connect', () => resolve(true));

@@ -13,7 +13,7 @@ import type { EventKind, EventSink, MachineEvent } from '../events.ts';
 import type { Logger } from '../log.ts';
 import { DROP_REPORT_SCHEMA, type DropReport } from '../contract/status.ts';
 import type { StoredMessage } from '../contract/envelope.ts';
-import { DropTally, PRIORITY, ROW_OVERHEAD, SIZE_SQL, dropForSpace, dropOlderThan, type DropReason } from './bounds.ts';
+import { DropTally, MAX_PRIORITY, PRIORITY, ROW_OVERHEAD, SIZE_SQL, dropForSpace, dropOlderThan, type DropReason } from './bounds.ts';
 import { CommandLog } from './command-log.ts';
 import { isCorruption, isDiskFull, moveAside, openDatabase, type Db, type SyncMode } from './database.ts';
 import { SeqReservation } from './seq-reservation.ts';
@@ -124,9 +124,13 @@ export class Outbox implements EventSink, Component {
 
   /** Buffer events for the current tick's commit. Never throws for a full or broken disk. */
   append(events: MachineEvent[]): void {
+    this.#push(events);
+  }
+
+  #push(events: MachineEvent[], prio?: number): void {
     for (const e of events) {
       const body = JSON.stringify(e.body);
-      this.#pending.push({ machine: e.machine, kind: e.kind, schema: e.schema, ts: e.ts, prio: PRIORITY[e.kind] ?? 0, body, size: Buffer.byteLength(body) + ROW_OVERHEAD });
+      this.#pending.push({ machine: e.machine, kind: e.kind, schema: e.schema, ts: e.ts, prio: prio ?? PRIORITY[e.kind] ?? 0, body, size: Buffer.byteLength(body) + ROW_OVERHEAD });
     }
     this.#appended += events.length;
     if (this.#pending.length >= FLUSH_AT) this.flush();
@@ -333,9 +337,8 @@ export class Outbox implements EventSink, Component {
       };
       reports.push({ kind: 'event', machine, schema: DROP_REPORT_SCHEMA, ts: this.#now(), body: body as unknown as Record<string, unknown> });
     }
-    const before = this.#pending.length;
-    this.append(reports);
-    for (let i = before; i < this.#pending.length; i++) this.#pending[i]!.prio = 2;
+    // Drop reports are kept as long as OEE: they explain the gaps.
+    this.#push(reports, MAX_PRIORITY);
   }
 
   /** While the disk refuses writes, memory is the buffer; bound it the same way as the file. */

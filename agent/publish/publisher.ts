@@ -129,7 +129,13 @@ export class Publisher implements Component {
     const signal = this.#abort.signal;
     let failing = false;
     while (!signal.aborted && !this.#stopping) {
-      const { connected, error } = await this.#connectOnce();
+      let outcome: { connected: boolean; error?: Error };
+      try {
+        outcome = await this.#connectOnce();
+      } catch (err) {
+        outcome = { connected: false, error: err as Error };
+      }
+      const { connected, error } = outcome;
       if (connected) {
         backoff.reset();
         failing = false;

@@ -25,6 +25,10 @@ describe('agent crash under load', () => {
       agent.child.kill('SIGKILL');
       await new Promise((r) => agent.child.once('exit', r));
       lastSeen.push(analyse(mes.data()).maxSeq);
+      if (round === 0) {
+        // The broker notices the dead connection and publishes the last will.
+        await mes.until(() => mes.messages.some((m) => m.topic.endsWith('/_agent/load/status') && m.json.status === 'offline' && m.json.reason === 'connection-lost'), 20_000, 'last will');
+      }
     }
     const final = new LoadAgent({ ...settings, stopAfterMs: 1000 });
     after(() => final.stop('SIGKILL'));

@@ -7,7 +7,9 @@
 //    the agent's RSS is sampled during its drain.
 // 3. live latency: append → commit tick → publish → broker → subscriber, p50 / p99.
 import Database from 'better-sqlite3';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -94,28 +96,13 @@ async function drainBench(broker: Mosquitto): Promise<void> {
     ob.append(Array.from({ length: Math.min(5000, N_DRAIN - i) }, (_, j) => event(i + j)));
     ob.flush();
   }
-  console.log(`backlog ${fmt(N_DRAIN)} messages stored in ${Math.round(performance.now() - t)} ms`);
-  const cfg = publisherConfig(broker.url);
-  const pub = new Publisher({ config: cfg.mqtt, agentId: 'bench', root, outbox: ob, log, version: 'bench', configHash: 'bench' });
-  const tick = setInterval(() => ob.tick(), 20);
-  let peakRss = 0;
-  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
-  const rssBefore = process.memoryUsage().rss;
-  t = performance.now();
-  await pub.start();
-  await new Promise<void>((resolve) => {
-    const check = setInterval(() => {
-      if (pub.stats().acked >= N_DRAIN) {
-        clearInterval(check);
-        resolve();
-      }
-    }, 20);
-  });
-  const agentMs = performance.now() - t;
-  clearInterval(rssTimer);
-  clearInterval(tick);
-  await pub.stop();
   ob.close();
+  console.log(`backlog ${fmt(N_DRAIN)} messages stored in ${Math.round(performance.now() - t)} ms`);
+  // The agent drains in its own process: its RSS is then the agent's, not this script's.
+  const child = spawnSync(process.execPath, [fileURLToPath(new URL('./drain-agent.ts', import.meta.url)), dir, broker.url, String(N_DRAIN), String(INFLIGHT)], { encoding: 'utf8', timeout: 900_000 });
+  if (child.status !== 0) throw new Error(`drain agent failed: ${child.stderr}`);
+  const agentRun = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { ms: number; rssStart: number; peakRss: number; peakHeap: number };
+  const agentMs = agentRun.ms;
 
   // Baseline: the same payloads from memory, the same window, nothing else.
   const payloads: string[] = [];
@@ -130,7 +117,7 @@ async function drainBench(broker: Mosquitto): Promise<void> {
   const rn = rate(N_DRAIN, rawNoDelay);
   console.log(`drain   ${fmt(N_DRAIN)} msgs, QoS 1, window ${INFLIGHT}: outbox+publisher ${fmt(a)} msg/s | raw mqtt.js from memory ${fmt(r)} msg/s | ratio ${(a / r).toFixed(2)} (goal >= 0.5)`);
   console.log(`        raw mqtt.js with TCP_NODELAY as the publisher sets it: ${fmt(rn)} msg/s | ratio ${(a / rn).toFixed(2)}`);
-  console.log(`        agent RSS during drain: peak ${Math.round(peakRss / 2 ** 20)} MiB (before ${Math.round(rssBefore / 2 ** 20)} MiB)`);
+  console.log(`        agent RSS during drain: peak ${Math.round(agentRun.peakRss / 2 ** 20)} MiB (at start ${Math.round(agentRun.rssStart / 2 ** 20)} MiB; peak V8 heap ${Math.round(agentRun.peakHeap / 2 ** 20)} MiB, garbage awaiting GC, nothing per message is kept)`);
 }
 
 /** The minimal publisher: one publish per PUBACK, `INFLIGHT` outstanding, payloads in memory. */

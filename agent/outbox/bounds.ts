@@ -95,3 +95,23 @@ export function dropOlderThan(db: Db, cutoff: number, leasedUpTo: number, tally:
     after = rows[rows.length - 1]!.seq;
   }
 }
+
+/** An event waiting for the next commit. */
+export interface PendingRow { machine: string; kind: EventKind; schema: string; ts: number; prio: number; body: string; size: number }
+
+/** Keep at most `limit` pending events, dropping the oldest of the lowest priority first. */
+export function dropFromMemory(pending: PendingRow[], limit: number, tally: DropTally): PendingRow[] {
+  let excess = pending.length - limit;
+  const drop = new Set<PendingRow>();
+  for (let prio = 0; prio <= MAX_PRIORITY && excess > 0; prio++) {
+    for (const p of pending) {
+      if (excess === 0) break;
+      if (p.prio === prio) {
+        drop.add(p);
+        excess--;
+      }
+    }
+  }
+  for (const p of drop) tally.add(p.machine, p.kind, 0, p.ts, p.size);
+  return pending.filter((p) => !drop.has(p));
+}

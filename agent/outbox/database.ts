@@ -3,6 +3,8 @@
 // started, so a bad disk block costs the backlog in it but never the agent.
 import Database from 'better-sqlite3';
 import { existsSync, renameSync } from 'node:fs';
+import type { EventKind } from '../events.ts';
+import { SIZE_SQL } from './bounds.ts';
 
 export type Db = Database.Database;
 export type SyncMode = 'normal' | 'full';
@@ -84,4 +86,21 @@ export function openDatabase(file: string, sync: SyncMode, opts: { now: number; 
     const movedAside = moveAside(file, opts.now);
     return { db: openOnce(file, sync, opts.maxPageCount), movedAside, corruptError: err as Error };
   }
+}
+
+/** A row as leased: the stored message plus its kind and its size against maxBytes. */
+export interface LeasedRow { seq: number; machine: string; kind: EventKind; schema: string; ts: number; body: string; size: number }
+
+export type Statements = ReturnType<typeof prepareStatements>;
+
+export function prepareStatements(db: Db) {
+  return {
+    insert: db.prepare<[number, string, string, string, number, number, string]>('INSERT INTO outbox (seq, machine, kind, schema, ts, prio, body) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    del: db.prepare<[number]>('DELETE FROM outbox WHERE seq = ?'),
+    lease: db.prepare<[number, number], LeasedRow>(`SELECT seq, machine, kind, schema, ts, body, ${SIZE_SQL} AS size FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?`),
+    getSeq: db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'seq'"),
+    setSeq: db.prepare<[number]>("INSERT INTO meta (key, value) VALUES ('seq', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+    aggregate: db.prepare<[], { n: number; bytes: number | null }>(`SELECT count(*) AS n, sum(${SIZE_SQL}) AS bytes FROM outbox`),
+    oldest: db.prepare<[], { ts: number }>('SELECT ts FROM outbox ORDER BY seq LIMIT 1'),
+  };
 }

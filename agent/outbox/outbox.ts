@@ -12,10 +12,9 @@ import type { Component } from '../runtime/component.ts';
 import type { EventKind, EventSink, MachineEvent } from '../events.ts';
 import type { Logger } from '../log.ts';
 import { DROP_REPORT_SCHEMA, type DropReport } from '../contract/status.ts';
-import type { StoredMessage } from '../contract/envelope.ts';
-import { DropTally, MAX_PRIORITY, PRIORITY, ROW_OVERHEAD, SIZE_SQL, dropForSpace, dropOlderThan, type DropReason } from './bounds.ts';
+import { DropTally, MAX_PRIORITY, PRIORITY, ROW_OVERHEAD, dropForSpace, dropFromMemory, dropOlderThan, type DropReason, type PendingRow } from './bounds.ts';
 import { CommandLog } from './command-log.ts';
-import { isCorruption, isDiskFull, moveAside, openDatabase, type Db, type SyncMode } from './database.ts';
+import { isCorruption, isDiskFull, moveAside, openDatabase, prepareStatements, type Db, type Statements, type SyncMode, type LeasedRow } from './database.ts';
 import { SeqReservation } from './seq-reservation.ts';
 
 export interface OutboxOptions {
@@ -32,10 +31,7 @@ export interface OutboxOptions {
   maxPageCount?: number;
 }
 
-export interface OutboxRow extends StoredMessage {
-  kind: EventKind;
-  size: number;
-}
+export type OutboxRow = LeasedRow;
 
 export interface OutboxStats {
   depth: number;
@@ -47,7 +43,7 @@ export interface OutboxStats {
   acked: number;
 }
 
-interface Pending { machine: string; kind: EventKind; schema: string; ts: number; prio: number; body: string; size: number }
+type Pending = PendingRow;
 
 /** Commit at once when this many events wait, so a burst does not grow the buffer unbounded. */
 const FLUSH_AT = 20_000;
@@ -65,7 +61,7 @@ export class Outbox implements EventSink, Component {
   readonly #now: () => number;
   readonly #reservation: SeqReservation;
   #db: Db | undefined;
-  #stmts: ReturnType<typeof prepare> | undefined;
+  #stmts: Statements | undefined;
   #commands: CommandLog | undefined;
   #pending: Pending[] = [];
   #acked: OutboxRow[] = [];
@@ -291,7 +287,7 @@ export class Outbox implements EventSink, Component {
 
   #attach(db: Db): void {
     this.#db = db;
-    this.#stmts = prepare(db);
+    this.#stmts = prepareStatements(db);
     this.#commands = new CommandLog(db);
     const stored = this.#stmts.getSeq.get()?.value;
     // A fresh file (first start, or a corrupt one moved aside) continues above every seq ever reserved.
@@ -343,21 +339,9 @@ export class Outbox implements EventSink, Component {
 
   /** While the disk refuses writes, memory is the buffer; bound it the same way as the file. */
   #enforcePendingLimit(): void {
-    let excess = this.#pending.length - PENDING_LIMIT;
-    if (excess <= 0) return;
-    const drop = new Set<Pending>();
-    for (let prio = 0; prio <= 2 && excess > 0; prio++) {
-      for (const p of this.#pending) {
-        if (excess === 0) break;
-        if (p.prio === prio) {
-          drop.add(p);
-          excess--;
-        }
-      }
-    }
+    if (this.#pending.length <= PENDING_LIMIT) return;
     const tally = new DropTally();
-    for (const p of drop) tally.add(p.machine, p.kind, 0, p.ts, p.size);
-    this.#pending = this.#pending.filter((p) => !drop.has(p));
+    this.#pending = dropFromMemory(this.#pending, PENDING_LIMIT, tally);
     this.#report('diskFull', tally);
   }
 
@@ -410,16 +394,4 @@ export class Outbox implements EventSink, Component {
   #logCorrupt(aside: string, err: unknown): void {
     this.#log.error({ code: 'LS_OUTBOX_CORRUPT', movedTo: aside, err }, 'OUTBOX DATABASE CORRUPT: moved aside and started a fresh one; its undelivered messages are in the moved file');
   }
-}
-
-function prepare(db: Db) {
-  return {
-    insert: db.prepare<[number, string, string, string, number, number, string]>('INSERT INTO outbox (seq, machine, kind, schema, ts, prio, body) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-    del: db.prepare<[number]>('DELETE FROM outbox WHERE seq = ?'),
-    lease: db.prepare<[number, number], OutboxRow>(`SELECT seq, machine, kind, schema, ts, body, ${SIZE_SQL} AS size FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?`),
-    getSeq: db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'seq'"),
-    setSeq: db.prepare<[number]>("INSERT INTO meta (key, value) VALUES ('seq', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
-    aggregate: db.prepare<[], { n: number; bytes: number | null }>(`SELECT count(*) AS n, sum(${SIZE_SQL}) AS bytes FROM outbox`),
-    oldest: db.prepare<[], { ts: number }>('SELECT ts FROM outbox ORDER BY seq LIMIT 1'),
-  };
 }

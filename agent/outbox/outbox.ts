@@ -9,7 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Component } from '../runtime/component.ts';
-import type { EventKind, EventSink, MachineEvent } from '../events.ts';
+import type { EventSink, MachineEvent } from '../events.ts';
 import type { Logger } from '../log.ts';
 import { DROP_REPORT_SCHEMA, type DropReport } from '../contract/status.ts';
 import { DropTally, MAX_PRIORITY, PRIORITY, ROW_OVERHEAD, dropForSpace, dropFromMemory, dropOlderThan, type DropReason, type PendingRow } from './bounds.ts';
@@ -43,7 +43,7 @@ export interface OutboxStats {
   acked: number;
 }
 
-type Pending = PendingRow;
+
 
 /** Commit at once when this many events wait, so a burst does not grow the buffer unbounded. */
 const FLUSH_AT = 20_000;
@@ -63,7 +63,7 @@ export class Outbox implements EventSink, Component {
   #db: Db | undefined;
   #stmts: Statements | undefined;
   #commands: CommandLog | undefined;
-  #pending: Pending[] = [];
+  #pending: PendingRow[] = [];
   #acked: OutboxRow[] = [];
   #timer: NodeJS.Timeout | undefined;
   #lastSeq = 0;

@@ -78,21 +78,27 @@ export function dropForSpace(db: Db, needBytes: number, leasedUpTo: number, tall
   }
 }
 
-/** Delete rows whose fact is older than `cutoff` (ms), scanning from the oldest seq. */
+/**
+ * Delete the oldest rows while their fact is older than `cutoff` (ms). Walks in seq order and stops
+ * at the first younger row, so a sweep over a large backlog costs what it deletes, not a table scan;
+ * a late fact behind a younger one goes in a later sweep.
+ */
 export function dropOlderThan(db: Db, cutoff: number, leasedUpTo: number, tally: DropTally): void {
-  const select = db.prepare<[number, number, number], CandidateRow>(
-    `SELECT seq, machine, kind, ts, ${SIZE_SQL} AS size FROM outbox WHERE seq > ? AND ts < ? ORDER BY seq LIMIT ?`,
-  );
-  const del = db.prepare<[number]>('DELETE FROM outbox WHERE seq = ?');
+  const select = db.prepare<[number, number], CandidateRow>(`SELECT seq, machine, kind, ts, ${SIZE_SQL} AS size FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?`);
+  const del = db.prepare<[number, number]>('DELETE FROM outbox WHERE seq BETWEEN ? AND ?');
   let after = leasedUpTo;
   for (;;) {
-    const rows = select.all(after, cutoff, CHUNK);
-    if (rows.length === 0) return;
+    const rows = select.all(after, CHUNK);
+    let last = after;
     for (const r of rows) {
+      if (r.ts >= cutoff) break;
       tally.add(r.machine, r.kind, r.seq, r.ts, r.size);
-      del.run(r.seq);
+      last = r.seq;
     }
-    after = rows[rows.length - 1]!.seq;
+    if (last === after) return;
+    del.run(after + 1, last);
+    if (last !== rows[rows.length - 1]!.seq) return;
+    after = last;
   }
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { EventKind, MachineEvent } from '../../../agent/events.ts';
@@ -148,6 +148,30 @@ describe('outbox', () => {
     ob.append([ev(3)]);
     ob.flush();
     assert.ok(ob.lease(1)[0]!.seq > 2);
+    ob.close();
+  });
+
+  it('survives corruption found while running: moves the file aside, keeps accepting events, seqs continue above', () => {
+    const dir = tempDir();
+    const { ob, cap } = outbox(dir);
+    for (let i = 0; i < 10; i++) {
+      ob.append(Array.from({ length: 500 }, (_, j) => ev(i * 500 + j, 'telemetry', 'm1', 4000)));
+      ob.flush();
+    }
+    // Garbage over 4 MiB of pages that are no longer in SQLite's 2 MiB page cache.
+    const fd = openSync(join(dir, 'outbox.db'), 'r+');
+    writeSync(fd, Buffer.alloc(4 << 20, 0x41), 0, 4 << 20, 40_960);
+    closeSync(fd);
+    assert.doesNotThrow(() => {
+      for (let n = 0; n < 20 && ob.lease(500).length; n++);
+    });
+    assert.ok(cap.find((l) => l.code === 'LS_OUTBOX_CORRUPT'), 'loud error');
+    assert.ok(readdirSync(dir).some((f) => f.startsWith('outbox.db.corrupt-')));
+    ob.append([ev(1, 'oee')]);
+    ob.flush();
+    const rows = ob.lease(10);
+    assert.equal(rows.length, 1);
+    assert.ok(rows[0]!.seq > 5000, `seq ${rows[0]!.seq} above every seq used before`);
     ob.close();
   });
 

@@ -63,6 +63,8 @@ export interface OpcuaSimulator {
   update(): void;
   /** Current values as the server holds them. */
   snapshot(): SimSnapshot;
+  /** Delete every subscription on the server without telling the clients (a server that silently lost them). */
+  dropSubscriptions(): number;
   stop(): Promise<void>;
 }
 
@@ -154,6 +156,13 @@ export async function startOpcuaSimulator(o: OpcuaSimulatorOptions = {}): Promis
     model,
     update,
     snapshot: () => ({ ...current }),
+    dropSubscriptions() {
+      let n = 0;
+      for (const session of server.engine.getSessions()) {
+        for (const sub of [...session.publishEngine.subscriptions]) if (session.deleteSubscription(sub.id).isGood()) n++;
+      }
+      return n;
+    },
     async stop() {
       if (timer) clearInterval(timer);
       await server.shutdown(0);

@@ -181,7 +181,7 @@ function untrusted(v: TrustVerdict, pin: string | undefined, root: string): Untr
 
 function explain(err: unknown, conn: OpcuaConnectionConfig): Error {
   const message = err instanceof Error ? err.message : String(err);
-  if (/cannot find endpoint/i.test(message)) {
+  if (/cannot find (an )?endpoint|end ?point must exist/i.test(message)) {
     return new Error(`the server offers no endpoint with securityMode ${conn.securityMode} and securityPolicy ${conn.securityPolicy}; not falling back to a weaker one (see \`lineside opcua browse ${conn.endpoint}\` for what it offers)`);
   }
   if (/BadIdentityTokenRejected|BadUserAccessDenied|BadIdentityTokenInvalid/i.test(message)) {

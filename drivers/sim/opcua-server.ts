@@ -1,7 +1,8 @@
 // An OPC UA server backed by the shared SimMachine model: what `lineside simulate` serves and
 // what the OPC UA tests and bench run against. Node ids are stable strings in namespace 2
 // (ns=2;s=Machine.PartCount, ...), like a PLC's symbolic tags.
-import { mkdirSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -59,6 +60,8 @@ export interface OpcuaSimulator {
   readonly port: number;
   readonly endpoint: string;
   readonly model: SimMachine;
+  /** SHA-1 fingerprint of the server certificate (what `lineside opcua certs` shows). */
+  readonly fingerprint: string;
   /** Advance the model to `now()` and publish what changed. */
   update(): void;
   /** Current values as the server holds them. */
@@ -154,6 +157,7 @@ export async function startOpcuaSimulator(o: OpcuaSimulatorOptions = {}): Promis
     port,
     endpoint: `opc.tcp://127.0.0.1:${port}`,
     model,
+    fingerprint: new X509Certificate(readFileSync(join(pkiDir, 'own', 'certs', 'certificate.pem'))).fingerprint.toUpperCase(),
     update,
     snapshot: () => ({ ...current }),
     dropSubscriptions() {

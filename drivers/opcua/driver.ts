@@ -18,10 +18,12 @@ export class OpcuaDriver {
   #subs: SubscriptionSet | undefined;
   #warnedUntrusted = new Set<string>();
   #lostReported = false;
+  #retryFailedMs: number | undefined;
 
-  constructor(conn: OpcuaConnectionConfig, tags: readonly OpcuaTagConfig[]) {
+  constructor(conn: OpcuaConnectionConfig, tags: readonly OpcuaTagConfig[], opts: { retryFailedMs?: number } = {}) {
     this.conn = conn;
     this.tags = tags;
+    this.#retryFailedMs = opts.retryFailedMs;
   }
 
   /** Exposed for tests and status: the active poll reader / subscription set. */
@@ -63,7 +65,7 @@ export class OpcuaDriver {
     const ctx = this.#ctx;
     if (!link || !ctx) throw new Error('not connected');
     this.#subs?.stop();
-    this.#subs = new SubscriptionSet(link.session, { conn: this.conn, tags: this.tags, now: ctx.now, emit: ctx.emit, log: ctx.log, onLost: (err) => this.#lost(err) });
+    this.#subs = new SubscriptionSet(link.session, { conn: this.conn, tags: this.tags, now: ctx.now, emit: ctx.emit, log: ctx.log, onLost: (err) => this.#lost(err), ...(this.#retryFailedMs ? { retryFailedMs: this.#retryFailedMs } : {}) });
     await this.#subs.start();
   }
 

@@ -21,7 +21,8 @@ import { SilenceWatchdog, silenceLimit } from './watchdog.ts';
 
 /** Monitored items per CreateMonitoredItems request; keeps a 10k-item start in modest messages. */
 const ITEMS_PER_CALL = 1000;
-const RETRY_FAILED_MS = 10_000;
+/** How often items the server refused are tried again. */
+export const RETRY_FAILED_MS = 10_000;
 
 export interface SubscriptionSetOptions {
   conn: OpcuaConnectionConfig;
@@ -30,6 +31,7 @@ export interface SubscriptionSetOptions {
   emit: (readings: Reading[]) => void;
   log: Logger;
   onLost: (err: Error) => void;
+  retryFailedMs?: number;
 }
 
 interface Managed {
@@ -106,7 +108,7 @@ export class SubscriptionSet {
   }
 
   /** Create monitored items for `tags` on `sub`, grouped by their monitoring parameters. */
-  async #monitor(m: Managed, sub: ClientSubscription, tags: readonly OpcuaTagConfig[]): Promise<void> {
+  async #monitor(m: Managed, sub: ClientSubscription, tags: readonly OpcuaTagConfig[], retry = false): Promise<void> {
     const groups = new Map<string, OpcuaTagConfig[]>();
     for (const t of tags) {
       const k = paramsKey(t);
@@ -129,7 +131,8 @@ export class SubscriptionSet {
         });
       }
     }
-    if (m.failed.length) this.#o.log.warn({ failed: m.failed.slice(0, 10).map((t) => `${t.name} (${t.nodeId})`), count: m.failed.length }, 'OPC UA server refused some monitored items; they read bad and are retried');
+    // Logged once when refused; the periodic retries stay quiet until an item comes back.
+    if (m.failed.length && !retry) this.#o.log.warn({ failed: m.failed.slice(0, 10).map((t) => `${t.name} (${t.nodeId})`), count: m.failed.length }, 'OPC UA server refused some monitored items; they read bad and are retried');
   }
 
   #parameters(t: OpcuaTagConfig) {
@@ -170,7 +173,7 @@ export class SubscriptionSet {
         await this.#rebuild(m);
       }
     }
-    if (this.#o.now() - this.#lastRetry >= RETRY_FAILED_MS) {
+    if (this.#o.now() - this.#lastRetry >= (this.#o.retryFailedMs ?? RETRY_FAILED_MS)) {
       this.#lastRetry = this.#o.now();
       for (const m of this.#managed) if (m.failed.length && m.sub && !m.rebuilding) await this.#retryFailed(m, m.sub);
     }
@@ -180,7 +183,7 @@ export class SubscriptionSet {
     const again = m.failed;
     m.failed = [];
     try {
-      await this.#monitor(m, sub, again);
+      await this.#monitor(m, sub, again, true);
       const back = again.length - m.failed.length;
       if (back > 0) this.#o.log.info({ count: back }, 'OPC UA monitored items recovered');
     } catch (err) {

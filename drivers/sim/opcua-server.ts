@@ -66,6 +66,8 @@ export interface OpcuaSimulator {
   update(): void;
   /** Current values as the server holds them. */
   snapshot(): SimSnapshot;
+  /** Add a Double variable ns=2;s={name} at runtime (a PLC download that brings a tag back). */
+  addVariable(name: string, value: number): void;
   /** Delete every subscription on the server without telling the clients (a server that silently lost them). */
   dropSubscriptions(): number;
   stop(): Promise<void>;
@@ -160,6 +162,10 @@ export async function startOpcuaSimulator(o: OpcuaSimulatorOptions = {}): Promis
     fingerprint: new X509Certificate(readFileSync(join(pkiDir, 'own', 'certs', 'certificate.pem'))).fingerprint.toUpperCase(),
     update,
     snapshot: () => ({ ...current }),
+    addVariable(name, value) {
+      const v = ns.addVariable({ organizedBy: addressSpace.rootFolder.objects, browseName: name, nodeId: `s=${name}`, dataType: DataType.Double, minimumSamplingInterval: 50 });
+      v.setValueFromSource(new Variant({ dataType: DataType.Double, value }), StatusCodes.Good);
+    },
     dropSubscriptions() {
       let n = 0;
       for (const session of server.engine.getSessions()) {

@@ -90,6 +90,23 @@ describe('OPC UA subscribe and poll against the simulator', () => {
     }
   });
 
+  it('reports a node that does not exist as bad and picks it up once it appears', async () => {
+    const rec = new Recorder();
+    const tags = [...MACHINE_TAGS, { name: 'late', nodeId: 'ns=2;s=Late.Tag' }];
+    const sub = new OpcuaDriver(opcuaConnectionSchema.parse({ endpoint: sim.endpoint, publishingInterval: '100ms' }), tags, { retryFailedMs: 500 });
+    try {
+      await sub.connect(rec.context(`${dir}/client-e`));
+      await sub.subscribe();
+      await rec.until(() => rec.latest.size === tags.length, 'initial values');
+      assert.deepEqual([rec.latest.get('late')!.quality, rec.latest.get('late')!.value], ['bad', null]);
+      assert.ok(MACHINE_TAGS.every((tg) => rec.latest.get(tg.name)!.quality === 'good'), 'the other tags are unaffected');
+      sim.addVariable('Late.Tag', 42.5);
+      await rec.until(() => rec.latest.get('late')?.value === 42.5 && rec.latest.get('late')?.quality === 'good', 'the late node read good');
+    } finally {
+      await sub.close();
+    }
+  });
+
   it('rebuilds a subscription the server dropped without telling the client', async () => {
     const rec = new Recorder();
     const conn = opcuaConnectionSchema.parse({ endpoint: sim.endpoint, publishingInterval: '100ms', keepAliveCount: 3 });

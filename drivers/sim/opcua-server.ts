@@ -38,6 +38,8 @@ export interface OpcuaSimulatorOptions {
   /** Users accepted for username/password identity. Anonymous stays allowed unless `allowAnonymous: false`. */
   users?: Array<{ username: string; password: string }>;
   allowAnonymous?: boolean;
+  /** PEM files of X.509 user certificates the server accepts as user identities (others are refused). */
+  userCertificates?: string[];
   /**
    * Endpoints offered. Default: None, plus Sign and SignAndEncrypt with Basic256Sha256,
    * Aes128_Sha256_RsaOaep and Aes256_Sha256_RsaPss.
@@ -104,11 +106,16 @@ export async function startOpcuaSimulator(o: OpcuaSimulatorOptions = {}): Promis
   // already trusted the agent. The client side is where trust is enforced.
   const serverCertificateManager = new OPCUACertificateManager({ rootFolder: pkiDir, automaticallyAcceptUnknownCertificate: true, disableFileWatchers: true });
   const users = o.users ?? [];
+  // User certificates have their own trust list, separate from application certificates.
+  const userCertificateManager = new OPCUACertificateManager({ rootFolder: join(pkiDir, 'user-pki'), automaticallyAcceptUnknownCertificate: false, disableFileWatchers: true });
+  await userCertificateManager.initialize();
+  for (const file of o.userCertificates ?? []) await userCertificateManager.trustCertificate(new X509Certificate(readFileSync(file)).raw);
   const server = new OPCUAServer({
     port: o.port ?? 0,
     ...(o.host ? { host: o.host } : {}),
     resourcePath: '',
     serverCertificateManager,
+    userCertificateManager,
     securityModes: (o.securityModes ?? ['None', 'Sign', 'SignAndEncrypt']).map((m) => MODES[m]!),
     securityPolicies: (o.securityPolicies ?? ['None', 'Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss']).map((p) => POLICIES[p]!),
     allowAnonymous: o.allowAnonymous ?? true,
@@ -177,6 +184,7 @@ export async function startOpcuaSimulator(o: OpcuaSimulatorOptions = {}): Promis
       if (timer) clearInterval(timer);
       await server.shutdown(0);
       await serverCertificateManager.dispose();
+      await userCertificateManager.dispose();
     },
   };
 }

@@ -2,7 +2,9 @@
 // user name: unknown server certificates are rejected until trusted with the CLI, a pin replaces
 // the trust list, the client certificate is made once, and nothing falls back to a weaker mode.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { OPCUACertificateManager } from 'node-opcua';
 import { opcuaConnectionSchema } from '../../../config/schema/opcua.ts';
 import { OpcuaDriver } from '../../../drivers/opcua/driver.ts';
 import { driverDirOf, ownCertificate, pkiRoot } from '../../../drivers/opcua/pki.ts';
@@ -96,5 +98,40 @@ describe('OPC UA security and certificate trust', () => {
       await assert.rejects(d.connect(new Recorder().context(ctxDir)), expected, JSON.stringify(extra));
       await d.close();
     }
+  });
+});
+
+describe('OPC UA X.509 user identity', () => {
+  const dir = tempDir('lineside-opcua-x509-');
+  let sim: OpcuaSimulator | undefined;
+  after(async () => {
+    await sim?.stop();
+  });
+
+  it('signs in with a user certificate the server trusts, and is refused with one it does not', async () => {
+    const make = async (name: string) => {
+      const cm = new OPCUACertificateManager({ rootFolder: join(dir, name), disableFileWatchers: true });
+      await cm.initialize();
+      const cert = join(dir, name, 'own', 'certs', 'user.pem');
+      await cm.createSelfSignedCertificate({ subject: `/CN=${name}`, applicationUri: `urn:lineside:test:${name}`, dns: [], startDate: new Date(Date.now() - 86_400_000), validity: 30, outputFile: cert });
+      await cm.dispose();
+      return { cert, key: join(dir, name, 'own', 'private', 'private_key.pem') };
+    };
+    const alice = await make('alice');
+    const mallory = await make('mallory');
+    sim = await startOpcuaSimulator({ pkiDir: join(dir, 'server-pki'), securityModes: ['SignAndEncrypt'], securityPolicies: ['Basic256Sha256'], allowAnonymous: false, userCertificates: [alice.cert] });
+    const conn = (user: { cert: string; key: string }) =>
+      opcuaConnectionSchema.parse({ endpoint: sim!.endpoint, mode: 'poll', securityMode: 'SignAndEncrypt', securityPolicy: 'Basic256Sha256', serverCertificateFingerprint: sim!.fingerprint, auth: { type: 'certificate', ...user } });
+    const ctx = new Recorder().context(driverDirOf(join(dir, 'agent')));
+    const ok = new OpcuaDriver(conn(alice), MACHINE_TAGS);
+    try {
+      await ok.connect(ctx);
+      assert.ok((await ok.read()).every((r) => r.quality === 'good'));
+    } finally {
+      await ok.close();
+    }
+    const refused = new OpcuaDriver(conn(mallory), MACHINE_TAGS);
+    await assert.rejects(refused.connect(ctx), (e: Error) => { assert.match(e.message, /rejected the user identity \(certificate\)/); return true; });
+    await refused.close();
   });
 });

@@ -101,7 +101,9 @@ export class SubscriptionSet {
     sub.on('keepalive', () => m.watchdog.touch());
     sub.on('received_notifications', () => m.watchdog.touch());
     sub.on('status_changed', (status) => {
-      this.#o.log.warn({ status: status.name }, 'OPC UA subscription status changed; rebuilding it');
+      // Bad statuses (BadTimeout: the server expired it) end the subscription; good ones are informational.
+      if (qualityOf(status) !== 'bad') return;
+      this.#o.log.warn({ status: status.name }, 'OPC UA subscription ended by the server; rebuilding it');
       void this.#rebuild(m);
     });
     await this.#monitor(m, sub, m.tags);

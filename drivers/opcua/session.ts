@@ -128,7 +128,7 @@ export async function openLink(conn: OpcuaConnectionConfig, o: OpenOptions): Pro
     securityMode: MessageSecurityMode[conn.securityMode],
     securityPolicy: SecurityPolicy[conn.securityPolicy],
     // The endpoint is chosen by exact mode + policy; node-opcua fails when none matches and
-    // never picks a weaker one. We only use its built-in retry for nothing: the runner backs off.
+    // never picks a weaker one. No built-in retries: the runner owns back-off and reconnection.
     endpointMustExist: false,
     connectionStrategy: { maxRetry: 0, initialDelay: 200, maxDelay: 1000 },
     requestedSessionTimeout: conn.sessionTimeout,

@@ -6,6 +6,7 @@ type DriverKind = MachineConfig['driver'];
 
 const loaders: Partial<Record<DriverKind, () => Promise<DriverFactory>>> = {
   sim: async () => (await import('./sim/driver.ts')).createSimDriver,
+  opcua: async () => (await import('./opcua/driver.ts')).createOpcuaDriver,
 };
 
 export async function createDriver(machine: MachineConfig): Promise<Driver> {

@@ -2,7 +2,11 @@
 // Start order is data-flow order reversed (sinks before sources), so nothing emits into
 // a component that is not running yet; stop order is the reverse.
 import { mkdirSync } from 'node:fs';
+import type { Registry } from 'prom-client';
 import type { LoadedConfig } from '../../config/loader.ts';
+import { Readiness } from '../http/health.ts';
+import { createRegistry, registerFleetMetrics } from '../http/metrics.ts';
+import { HttpServer } from '../http/server.ts';
 import type { Logger } from '../log.ts';
 import type { Component } from './component.ts';
 import { Fleet } from './fleet.ts';
@@ -14,6 +18,9 @@ export interface Agent {
   fleet: Fleet;
   live: LiveValues;
   loaded: LoadedConfig;
+  readiness: Readiness;
+  registry: Registry;
+  http?: HttpServer;
 }
 
 export interface ComposeOptions {
@@ -22,9 +29,18 @@ export interface ComposeOptions {
 
 export function composeAgent(loaded: LoadedConfig, log: Logger, opts: ComposeOptions = {}): Agent {
   const { config } = loaded;
+  const registry = createRegistry(config.agent.id);
+  const readiness = new Readiness();
   const live = new LiveValues();
   const sink = fanOut([live], (err) => log.error({ err }, 'reading sink failed'));
   const fleet = new Fleet({ machines: config.machines, sink, log, dataDir: config.agent.dataDir, ...(opts.now ? { now: opts.now } : {}) });
+  registerFleetMetrics(registry, fleet);
+  readiness.add('drivers', () => {
+    const down = Object.entries(fleet.status()).filter(([, s]) => s.state !== 'connected');
+    return down.length
+      ? { ok: false, reason: `not connected: ${down.map(([m, s]) => `${m} (${s.state}${s.lastError ? `: ${s.lastError}` : ''})`).join(', ')}` }
+      : { ok: true };
+  });
   const dataDir: Component = {
     name: 'data-dir',
     async start() {
@@ -32,6 +48,10 @@ export function composeAgent(loaded: LoadedConfig, log: Logger, opts: ComposeOpt
     },
     async stop() {},
   };
-  const runtime = new Runtime([dataDir, fleet], log);
-  return { runtime, fleet, live, loaded };
+  const http = config.http.enabled
+    ? new HttpServer({ host: config.http.host, port: config.http.port, ...(config.http.token ? { token: config.http.token } : {}), readiness, registry, log: log.child({ component: 'http' }) })
+    : undefined;
+  const components: Component[] = [dataDir, ...(http ? [http] : []), fleet];
+  const runtime = new Runtime(components, log);
+  return { runtime, fleet, live, loaded, readiness, registry, ...(http ? { http } : {}) };
 }

@@ -6,6 +6,7 @@ type DriverKind = MachineConfig['driver'];
 
 const loaders: Partial<Record<DriverKind, () => Promise<DriverFactory>>> = {
   sim: async () => (await import('./sim/driver.ts')).createSimDriver,
+  modbus: async () => (await import('./modbus/driver.ts')).createModbusDriver,
 };
 
 export async function createDriver(machine: MachineConfig): Promise<Driver> {

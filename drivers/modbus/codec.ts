@@ -92,7 +92,7 @@ export function decodeNumber(regs: ArrayLike<number>, type: RegisterType, order:
     case 'uint32':
       return b.readUInt32BE(0);
     case 'float32':
-      return b.readFloatBE(0);
+      return shortestFloat32(b.readFloatBE(0));
     case 'int64':
       return Number(b.readBigInt64BE(0));
     case 'uint64':
@@ -100,6 +100,16 @@ export function decodeNumber(regs: ArrayLike<number>, type: RegisterType, order:
     case 'float64':
       return b.readDoubleBE(0);
   }
+}
+
+/** The shortest decimal that is the same float32 (59.20000076293945 → 59.2), as a PLC or HMI shows it. */
+function shortestFloat32(v: number): number {
+  if (!Number.isFinite(v)) return v;
+  for (let p = 1; p < 9; p++) {
+    const d = Number(v.toPrecision(p));
+    if (Math.fround(d) === v) return d;
+  }
+  return v;
 }
 
 /** Encode a number into registers (wire order); the simulator and tests use it. */

@@ -57,6 +57,7 @@ describe('modbus bus queue', () => {
     await assert.rejects(waiting, /link down/);
     gate.resolve();
     await first;
+    await new Promise((r) => setImmediate(r));
     assert.equal(q.pending, 0);
   });
 });

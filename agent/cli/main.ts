@@ -2,8 +2,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { LOG_LEVELS } from '../../config/schema/agent.ts';
 import { EXIT } from './exit-codes.ts';
+import { registerModbus } from './modbus.ts';
 import { registerRun } from './run.ts';
 import { registerSchema } from './schema.ts';
+import { registerSimulate } from './simulate.ts';
 import { registerValidate } from './validate.ts';
 import { VERSION } from '../version.ts';
 
@@ -17,6 +19,8 @@ const program = new Command('lineside')
 registerRun(program);
 registerValidate(program);
 registerSchema(program);
+registerSimulate(program);
+registerModbus(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -48,8 +48,9 @@ describe('modbus driver against pymodbus', () => {
 
   let server: Awaited<ReturnType<typeof startPymodbus>>;
   let machine: MachineConfig;
+  const dir = tempDir();
   before(async () => {
-    server = await startPymodbus(tempDir(), { holding, input: [{ address: 10, type: 'int16', value: 1005 }], coils: { '3': true }, discrete: { '7': true } });
+    server = await startPymodbus(dir, { holding, input: [{ address: 10, type: 'int16', value: 1005 }], coils: { '3': true }, discrete: { '7': true } });
     machine = modbusMachine('py', { host: '127.0.0.1', port: server.port, timeout: '2s' }, tags);
   });
   after(() => server?.stop());

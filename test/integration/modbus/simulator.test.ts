@@ -82,6 +82,25 @@ describe('modbus driver against the simulator', () => {
     }
   });
 
+  it('speaks RTU over TCP to a serial gateway, several units through one socket', async () => {
+    const s = await sim({ transport: 'rtu-over-tcp', units: [1, 2] });
+    s.freeze(true);
+    writeSnapshot(s.bank(2), { running: true, partCount: 99, rejectCount: 1, faultCode: 0, speed: 30, mode: 1 }, 'ABCD');
+    const conn = { transport: 'rtu-over-tcp', host: s.host, port: s.port, timeout: '500ms' };
+    const d1 = createModbusDriver(modbusMachine('g1', { ...conn, unitId: 1 }, SIM_TAGS));
+    const d2 = createModbusDriver(modbusMachine('g2', { ...conn, unitId: 2 }, SIM_TAGS));
+    try {
+      await d1.connect(context());
+      await d2.connect(context());
+      const [r1, r2] = await Promise.all([d1.read!(), d2.read!()]);
+      assert.equal(byTag(r1).parts!.value, 0);
+      assert.deepEqual([byTag(r2).parts!.value, byTag(r2).rejects!.value, byTag(r2).speed!.value], [99, 1, 30]);
+    } finally {
+      await d1.close();
+      await d2.close();
+    }
+  });
+
   it('follows the running machine: the part counter advances', async () => {
     const s = await sim({ speed: 60 });
     const driver = createModbusDriver(modbusMachine('m', { host: s.host, port: s.port }, SIM_TAGS));

@@ -101,6 +101,24 @@ describe('modbus driver against the simulator', () => {
     }
   });
 
+  it('pipelines requests on one TCP connection and matches every answer to its request', async () => {
+    const s = await sim();
+    s.freeze(true);
+    const tags = Array.from({ length: 12 }, (_, i) => ({ name: `r${i}`, address: i * 100 }));
+    tags.forEach((t) => (s.bank(1).holding[t.address] = 1000 + t.address));
+    const driver = createModbusDriver(modbusMachine('p', { host: s.host, port: s.port, pipelineDepth: 4, maxGap: 0 }, tags));
+    try {
+      await driver.connect(context());
+      for (let round = 0; round < 5; round++) {
+        const got = await driver.read!();
+        assert.deepEqual(got.map((r) => r.value), tags.map((t) => 1000 + t.address));
+      }
+      assert.equal(s.stats.requests, 5 * tags.length);
+    } finally {
+      await driver.close();
+    }
+  });
+
   it('follows the running machine: the part counter advances', async () => {
     const s = await sim({ speed: 60 });
     const driver = createModbusDriver(modbusMachine('m', { host: s.host, port: s.port }, SIM_TAGS));

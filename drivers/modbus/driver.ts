@@ -58,7 +58,10 @@ class ModbusDriver implements Driver {
 
   async connect(ctx: DriverContext): Promise<void> {
     this.#ctx = ctx;
-    this.#link ??= acquireLink(this.#conn);
+    if (!this.#link) {
+      this.#link = acquireLink(this.#conn);
+      this.#link.addUser(this.#conn.unitId);
+    }
     await this.#link.open(Math.max(this.#conn.timeout, 1000));
   }
 
@@ -149,7 +152,9 @@ class ModbusDriver implements Driver {
   async close(): Promise<void> {
     const link = this.#link;
     this.#link = undefined;
-    if (link) await releaseLink(link);
+    if (!link) return;
+    link.removeUser(this.#conn.unitId);
+    await releaseLink(link);
   }
 }
 

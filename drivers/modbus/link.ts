@@ -65,6 +65,9 @@ export class ModbusLink {
   #opening: Promise<void> | undefined;
   #queue: BusQueue;
   #silentInARow = 0;
+  #silentUnits = new Set<number>();
+  /** Unit ids of the machines using this link (unit → machines). */
+  #users = new Map<number, number>();
   /** Requests on the wire; failed at once when the link drops instead of waiting out their timeout. */
   #inflight = new Set<(err: Error) => void>();
   refs = 0;
@@ -148,27 +151,52 @@ export class ModbusLink {
     });
     try {
       const res = await Promise.race([call, timeout]);
-      this.#silentInARow = 0;
+      this.#answered();
       return res.data.slice(0, count);
     } catch (err) {
-      throw this.#classify(err, client);
+      throw this.#classify(err, client, unit);
     } finally {
       clearTimeout(timer);
       this.#inflight.delete(abandon!);
     }
   }
 
-  #classify(err: unknown, client: ModbusClient): Error {
+  #answered(): void {
+    this.#silentInARow = 0;
+    this.#silentUnits.clear();
+  }
+
+  addUser(unit: number): void {
+    this.#users.set(unit, (this.#users.get(unit) ?? 0) + 1);
+  }
+
+  removeUser(unit: number): void {
+    const n = (this.#users.get(unit) ?? 0) - 1;
+    if (n > 0) this.#users.set(unit, n);
+    else this.#users.delete(unit);
+  }
+
+  /**
+   * A socket can stay "open" after a cable is pulled or a gateway reboots. When every unit of the
+   * link has gone unanswered, SILENT_LIMIT requests in a row, the link starts over with a fresh
+   * connection. One dead unit among live ones never triggers it, nor does a serial port (no
+   * half-open state) or a probe scanning for units (no users).
+   */
+  #halfOpen(): boolean {
+    return this.#settings.transport !== 'rtu' && this.#users.size > 0 && this.#silentInARow >= SILENT_LIMIT && [...this.#users.keys()].every((u) => this.#silentUnits.has(u));
+  }
+
+  #classify(err: unknown, client: ModbusClient, unit: number): Error {
     if (err instanceof LinkDownError) return err;
     if (err instanceof ModbusTimeoutError) {
       this.stats.timeouts++;
-      // One silent unit is normal on a shared link; nothing at all answering means a half-open
-      // connection (cable pulled, gateway rebooted): start over with a fresh one.
-      if (++this.#silentInARow >= SILENT_LIMIT && this.#client === client) void this.#drop(new LinkDownError(`${this.key}: ${SILENT_LIMIT} requests in a row unanswered`));
+      this.#silentInARow++;
+      this.#silentUnits.add(unit);
+      if (this.#halfOpen() && this.#client === client) void this.#drop(new LinkDownError(`${this.key}: no unit answered ${this.#silentInARow} requests in a row; reconnecting`));
       return err;
     }
     const e = err as { modbusCode?: number; message?: string; errno?: string; name?: string };
-    this.#silentInARow = 0;
+    this.#answered();
     if (typeof e.modbusCode === 'number') {
       this.stats.exceptions++;
       return new ModbusExceptionError(e.modbusCode, e.message ?? `Modbus exception ${e.modbusCode}`);
@@ -176,7 +204,7 @@ export class ModbusLink {
     if (!client.isOpen || e.name === 'PortNotOpenError') return new LinkDownError(`${this.key}: ${e.message ?? 'not connected'}`);
     if (e.name === 'TransactionTimedOutError') {
       this.stats.timeouts++;
-      return new ModbusTimeoutError(-1, 0);
+      return new ModbusTimeoutError(unit, 0);
     }
     this.stats.badFrames++;
     return err instanceof Error ? err : new Error(String(err));

@@ -5,6 +5,7 @@ import pino from 'pino';
 import type { MachineConfig } from '../../../config/schema/machine.ts';
 import type { Reading } from '../../../drivers/driver.ts';
 import { createModbusDriver } from '../../../drivers/modbus/driver.ts';
+import { acquireLink, ModbusTimeoutError, releaseLink } from '../../../drivers/modbus/link.ts';
 import { startModbusSimulator, writeSnapshot, type ModbusSimulator } from '../../../drivers/sim/modbus-server.ts';
 import { Fleet } from '../../../agent/runtime/fleet.ts';
 import type { LinkStatus, MachineSink } from '../../../agent/runtime/machine-runner.ts';
@@ -116,6 +117,36 @@ describe('modbus driver against the simulator', () => {
       assert.equal(s.stats.requests, 5 * tags.length);
     } finally {
       await driver.close();
+    }
+  });
+
+  it('a link where no unit answers any more is reopened; one dead unit among live ones is not', async () => {
+    const s = await sim({ units: [1, 2] });
+    const link = acquireLink({ transport: 'tcp', host: s.host, port: s.port, pipelineDepth: 1, interFrameDelay: 0 });
+    link.addUser(1);
+    link.addUser(2);
+    try {
+      await link.open(1000);
+      s.setSilent(2, true);
+      for (let i = 0; i < 4; i++) {
+        await assert.rejects(link.read(2, 'holding', 0, 1, 100), ModbusTimeoutError);
+        await link.read(1, 'holding', 0, 1, 1000);
+      }
+      for (let i = 0; i < 4; i++) await assert.rejects(link.read(2, 'holding', 0, 1, 100), ModbusTimeoutError);
+      assert.ok(link.isOpen, 'one silent unit keeps the link, even many times in a row');
+      await link.read(1, 'holding', 0, 1, 1000);
+      assert.equal(link.stats.opens, 1);
+      s.setSilent(1, true);
+      for (let i = 0; i < 3; i++) await assert.rejects(link.read(1 + (i % 2), 'holding', 0, 1, 100), ModbusTimeoutError);
+      await until(() => !link.isOpen, 'the half-open link dropped');
+      s.setSilent(1, false);
+      await link.open(1000);
+      assert.equal(link.stats.opens, 2);
+      await link.read(1, 'holding', 0, 1, 1000);
+    } finally {
+      link.removeUser(1);
+      link.removeUser(2);
+      await releaseLink(link);
     }
   });
 

@@ -40,7 +40,9 @@ class ModbusDriver implements Driver {
   #conn: ModbusConnectionConfig;
   #tags: Tag[];
   #plan: ReadRequest[];
+  /** Blocks the device refused as a whole, read tag by tag instead (with their single-tag requests). */
   #split = new Set<ReadRequest>();
+  #singles = new Map<number, ReadRequest>();
   #failing = new Map<ReadRequest, string>();
   #link: ModbusLink | undefined;
   #ctx: DriverContext | undefined;
@@ -133,8 +135,6 @@ class ModbusDriver implements Driver {
     }
     return single;
   }
-
-  #singles = new Map<number, ReadRequest>();
 
   #failed(block: ReadRequest, err: unknown): void {
     const message = err instanceof Error ? err.message : String(err);

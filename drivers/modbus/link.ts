@@ -109,7 +109,7 @@ export class ModbusLink {
     try {
       await Promise.race([connecting, timeout]);
     } catch (err) {
-      closeQuietly(client);
+      void closeQuietly(client, s.transport === 'rtu');
       throw err instanceof LinkDownError ? err : new LinkDownError(`${this.key}: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
       clearTimeout(timer);
@@ -218,7 +218,7 @@ export class ModbusLink {
     this.#queue.clear(err);
     for (const fail of [...this.#inflight]) fail(err);
     this.#inflight.clear();
-    if (client) await closeQuietly(client);
+    if (client) await closeQuietly(client, this.#settings.transport === 'rtu');
   }
 
   close(): Promise<void> {
@@ -226,15 +226,24 @@ export class ModbusLink {
   }
 }
 
-/** Close without trusting the callback: modbus-serial skips it when the socket already failed. */
-function closeQuietly(client: ModbusClient): Promise<void> {
+/**
+ * Close without trusting the callback: modbus-serial skips it when the socket already failed.
+ * Sockets are destroyed (a graceful end can linger on a dead peer or a pending connect); a serial
+ * port is closed so the device is free to open again.
+ */
+function closeQuietly(client: ModbusClient, serial: boolean): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, 1000);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
     try {
-      client.close(() => {
-        clearTimeout(timer);
-        resolve();
-      });
+      if (serial) client.close(done);
+      else {
+        client.destroy(() => {});
+        done();
+      }
     } catch {
       clearTimeout(timer);
       resolve();

@@ -70,6 +70,7 @@ export class ModbusLink {
   #users = new Map<number, number>();
   /** Requests on the wire; failed at once when the link drops instead of waiting out their timeout. */
   #inflight = new Set<(err: Error) => void>();
+  #closed = false;
   refs = 0;
 
   constructor(settings: LinkSettings) {
@@ -87,6 +88,7 @@ export class ModbusLink {
 
   /** Open unless already open; concurrent callers share one attempt. */
   open(timeoutMs: number): Promise<void> {
+    if (this.#closed) return Promise.reject(new LinkDownError(`${this.key}: closed`));
     if (this.isOpen) return Promise.resolve();
     this.#opening ??= this.#open(timeoutMs).finally(() => (this.#opening = undefined));
     return this.#opening;
@@ -113,6 +115,11 @@ export class ModbusLink {
       throw err instanceof LinkDownError ? err : new LinkDownError(`${this.key}: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
       clearTimeout(timer);
+    }
+    if (this.#closed) {
+      // Released while connecting (the agent is stopping): do not leave a socket behind.
+      void closeQuietly(client, s.transport === 'rtu');
+      throw new LinkDownError(`${this.key}: closed`);
     }
     client.on('close', () => {
       if (this.#client === client) void this.#drop(new LinkDownError(`${this.key}: connection closed`));
@@ -222,6 +229,7 @@ export class ModbusLink {
   }
 
   close(): Promise<void> {
+    this.#closed = true;
     return this.#drop(new LinkDownError(`${this.key}: closed`));
   }
 }

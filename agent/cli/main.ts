@@ -3,8 +3,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { LOG_LEVELS } from '../../config/schema/agent.ts';
 import { EXIT } from './exit-codes.ts';
 import { registerOpcua } from './opcua.ts';
+import { registerModbus } from './modbus.ts';
 import { registerRun } from './run.ts';
 import { registerSchema } from './schema.ts';
+import { registerSimulate } from './simulate.ts';
 import { registerValidate } from './validate.ts';
 import { VERSION } from '../version.ts';
 
@@ -19,6 +21,8 @@ registerRun(program);
 registerValidate(program);
 registerSchema(program);
 registerOpcua(program);
+registerSimulate(program);
+registerModbus(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,468 @@
+// One machine's pipeline: readings and link changes in, events out, on the clock it is given.
+// Time is accounted on the committed state timeline (see state.ts) into every open period;
+// counts go to the periods containing their timestamp. Figures are computed from the sums
+// whenever they are published.
+import type { LinesideConfig, MachineConfig } from '../../config/schema/index.ts';
+import type { Reading } from '../../drivers/driver.ts';
+import type { CommandResult, EventKind, JobOrder, MachineEvent } from '../events.ts';
+import type { LinkStatus } from '../runtime/machine-runner.ts';
+import type { ShiftCalendar, ShiftInstance } from './calendar.ts';
+import { Counter, type CounterState } from './counters.ts';
+import { ReasonCatalogue, closeDowntime, downtimeBody, isDowntimeState, iso, openDowntime, type Downtime } from './downtime.ts';
+import { jobResultBody, validateJob, type JobRun } from './jobs.ts';
+import { computeOee, emptyAccum, type OeeFigures } from './oee.ts';
+import { contains, periodBody, type Period } from './periods.ts';
+import { SignalMapper, type CounterSignal, type SignalValues } from './signals.ts';
+import { deriveState, StateTracker, type Committed, type Transition } from './state.ts';
+import { TelemetryThrottle, type TelemetrySnapshot } from './telemetry.ts';
+import { SCHEMA } from '../contract/payloads.ts';
+
+/** Closed periods kept in memory so a late reason can re-issue them. */
+const KEEP_CLOSED = 200;
+
+export interface MachineSnapshot {
+  v: 1;
+  evalTime: number;
+  accounted: number;
+  state: { committed: Committed; candidate?: Committed };
+  signals: SignalValues;
+  counters: Partial<Record<CounterSignal, CounterState>>;
+  gap: Partial<Record<CounterSignal, boolean>>;
+  lastIncrease?: number;
+  open: Period[];
+  closed: Period[];
+  downtime: Downtime[];
+  job?: JobRun;
+  lastLive: number;
+  telemetry: TelemetrySnapshot;
+}
+
+export interface MachinePipelineOptions {
+  machine: MachineConfig;
+  config: Pick<LinesideConfig, 'oee' | 'reasons'>;
+  calendar: ShiftCalendar;
+  emit(event: MachineEvent): void;
+  /** Start time (ms): a fresh pipeline is in state unknown from here. */
+  now: number;
+  /** A saved state: restored, and the time since it was saved counts as unknown. */
+  snapshot?: MachineSnapshot;
+}
+
+export class MachinePipeline {
+  readonly id: string;
+  #m: MachineConfig;
+  #o: MachinePipelineOptions;
+  #cal: ShiftCalendar;
+  #catalogue: ReasonCatalogue;
+  #signals: SignalMapper;
+  #values: SignalValues;
+  #counters = new Map<CounterSignal, Counter>();
+  #gap: Partial<Record<CounterSignal, boolean>>;
+  #st: StateTracker;
+  #telemetry: TelemetryThrottle;
+  #staleAfter: number;
+  #runWindow: number;
+  #linkUp = true;
+  #linkUpAt = Number.NEGATIVE_INFINITY;
+  #lastGood: number | undefined;
+  #lastIncrease: number | undefined;
+  #evalTime: number;
+  #accounted: number;
+  #calPlanned = true;
+  #calNext = Number.NEGATIVE_INFINITY;
+  #shiftCache: { from: number; to: number; inst: ShiftInstance | undefined } | undefined;
+  #open: Period[];
+  #closed: Period[];
+  #downtime = new Map<string, Downtime>();
+  #current: Downtime | undefined;
+  #lastDowntimeId: string | undefined;
+  #job: JobRun | undefined;
+  #lastLive: number;
+
+  constructor(o: MachinePipelineOptions) {
+    this.#o = o;
+    this.#m = o.machine;
+    this.id = o.machine.id;
+    this.#cal = o.calendar;
+    this.#catalogue = new ReasonCatalogue(o.config.reasons, o.machine.faults);
+    this.#signals = new SignalMapper(o.machine.signals);
+    this.#staleAfter = o.machine.states.staleAfter ?? Math.max(3 * o.machine.pollInterval, 5000);
+    this.#runWindow = Math.max(3 * o.machine.idealCycleTime, 3 * o.machine.pollInterval);
+    const s = o.snapshot;
+    this.#values = { ...(s?.signals ?? {}) };
+    this.#gap = { ...(s?.gap ?? {}) };
+    for (const sig of ['partCount', 'rejectCount', 'goodCount'] as const) {
+      const def = o.machine.signals[sig];
+      if (def) this.#counters.set(sig, new Counter(def.maxDelta === undefined ? { width: def.width } : { width: def.width, maxDelta: def.maxDelta }, s?.counters[sig]));
+    }
+    this.#telemetry = new TelemetryThrottle(o.machine.telemetry.interval, o.machine.telemetry.tags, s?.telemetry);
+    if (s) {
+      this.#evalTime = s.evalTime;
+      this.#accounted = s.accounted;
+      this.#st = new StateTracker(o.machine.states.debounce, s.state);
+      this.#lastIncrease = s.lastIncrease;
+      this.#open = s.open;
+      this.#closed = s.closed;
+      for (const d of s.downtime) this.#downtime.set(d.id, d);
+      this.#current = s.downtime.find((d) => d.end === undefined);
+      this.#lastDowntimeId = s.downtime.at(-1)?.id;
+      this.#job = s.job;
+      this.#lastLive = s.lastLive;
+      // Nothing is known about the time the agent was down: from the last accounted instant on,
+      // the machine is unknown until a fresh reading arrives.
+      this.#handle(this.#st.observe(this.#accounted, { state: 'unknown', key: 'unknown' }));
+      this.#advance(Math.max(o.now, this.#evalTime));
+    } else {
+      this.#evalTime = o.now;
+      this.#accounted = o.now;
+      this.#st = new StateTracker(o.machine.states.debounce, { committed: { state: 'unknown', key: 'unknown', since: o.now } });
+      this.#open = [];
+      this.#closed = [];
+      this.#lastLive = o.now;
+    }
+  }
+
+  /** The idealCycleTime in effect: the job's, else the machine's. */
+  get idealCycleTime(): number {
+    return this.#job?.idealCycleTime ?? this.#m.idealCycleTime;
+  }
+
+  get state(): Committed {
+    return this.#st.committed;
+  }
+
+  get job(): JobRun | undefined {
+    return this.#job;
+  }
+
+  readings(readings: Reading[]): void {
+    if (readings.length === 0) return;
+    const mapped = this.#signals.apply(readings, this.#values);
+    const ts = Math.max(mapped.ts, this.#evalTime);
+    // Timed changes before the readings first; at `ts` itself the new values decide.
+    this.#advance(ts, true);
+    if (mapped.good) this.#lastGood = ts;
+    if (mapped.counters.length) this.#count(mapped.counters, ts);
+    this.#evalAt(ts);
+    this.#telemetry.offer(readings);
+    const values = this.#telemetry.due(ts);
+    const tags = Object.keys(values);
+    if (tags.length) {
+      const out: Record<string, unknown> = {};
+      for (const t of tags) out[t] = { value: values[t]!.value, quality: values[t]!.quality, ts: iso(values[t]!.ts) };
+      this.#emit('telemetry', SCHEMA.telemetry, ts, { values: out });
+    }
+    this.#live(ts);
+  }
+
+  link(status: Readonly<LinkStatus>): void {
+    const at = Math.max(status.since, this.#evalTime);
+    this.#advance(at);
+    const up = status.state === 'connected';
+    if (up && !this.#linkUp) this.#linkUpAt = at;
+    this.#linkUp = up;
+    this.#evalAt(at);
+  }
+
+  /** Advance the clock with no new readings: boundaries, staleness, debounce, live figures. */
+  tick(now: number): void {
+    this.#advance(now);
+    this.#live(Math.max(now, this.#evalTime));
+  }
+
+  startJob(job: JobOrder, at: number): CommandResult {
+    const problem = validateJob(job);
+    if (problem) return { ok: false, code: 'invalid-job', reason: problem };
+    this.#advance(at);
+    const t = Math.max(at, this.#evalTime);
+    if (this.#job) this.#endJob(t);
+    const periodId = `job:${job.orderId}:${iso(t)}`;
+    this.#job = { ...job, start: t, periodId };
+    this.#open.push({ id: periodId, kind: 'job', name: job.orderId, start: Math.max(t, this.#accounted), end: null, acc: emptyAccum(), revision: 0, job: this.#job });
+    return { ok: true, detail: { periodId } };
+  }
+
+  endJob(orderId: string, at: number): CommandResult {
+    if (!this.#job || this.#job.orderId !== orderId) return { ok: false, code: 'no-such-job', reason: this.#job ? `running job is ${this.#job.orderId}` : 'no job is running' };
+    this.#advance(at);
+    const periodId = this.#job.periodId;
+    this.#endJob(Math.max(at, this.#evalTime));
+    this.#evalAt(this.#evalTime);
+    return { ok: true, detail: { periodId } };
+  }
+
+  assignDowntimeReason(eventId: string, reasonCode: string, at: number, note?: { text?: string; by?: string }): CommandResult {
+    const d = this.#downtime.get(eventId);
+    if (!d) return { ok: false, code: 'unknown-event', reason: `no downtime event ${eventId} on ${this.id}` };
+    if (!this.#catalogue.has(reasonCode)) return { ok: false, code: 'unknown-reason', reason: `reason ${reasonCode} is not in the reason catalogue` };
+    const ts = Math.max(at, this.#evalTime);
+    d.reason = reasonCode;
+    d.microStop = false;
+    d.assigned = { at: ts, ...(note?.text !== undefined ? { text: note.text } : {}), ...(note?.by !== undefined ? { by: note.by } : {}) };
+    if (d.end !== undefined) d.revision++;
+    this.#emit('downtime', SCHEMA.downtime, ts, downtimeBody(d, this.#catalogue));
+    if (d.end !== undefined) this.#reissue(d.id, ts);
+    return { ok: true, detail: { revision: d.revision } };
+  }
+
+  /** Live (provisional) figures of an open period, for views; undefined when no such period. */
+  figures(periodId: string): OeeFigures | undefined {
+    const p = this.#open.find((x) => x.id === periodId) ?? this.#closed.find((x) => x.id === periodId);
+    return p && this.#figures(p);
+  }
+
+  openPeriods(): readonly Period[] {
+    return this.#open;
+  }
+
+  snapshot(): MachineSnapshot {
+    const counters: Partial<Record<CounterSignal, CounterState>> = {};
+    for (const [k, c] of this.#counters) counters[k] = c.state;
+    const oldest = this.#closed[0]?.start ?? this.#open.reduce((m, p) => Math.min(m, p.start), this.#accounted);
+    const downtime = [...this.#downtime.values()].filter((d) => d.end === undefined || d.end >= oldest);
+    const snap: MachineSnapshot = {
+      v: 1,
+      evalTime: this.#evalTime,
+      accounted: this.#accounted,
+      state: this.#st.snapshot(),
+      signals: { ...this.#values },
+      counters,
+      gap: { ...this.#gap },
+      open: this.#open,
+      closed: this.#closed,
+      downtime,
+      lastLive: this.#lastLive,
+      telemetry: this.#telemetry.snapshot(),
+    };
+    if (this.#lastIncrease !== undefined) snap.lastIncrease = this.#lastIncrease;
+    if (this.#job) snap.job = this.#job;
+    return structuredClone(snap);
+  }
+
+  // --- time -------------------------------------------------------------------------------
+
+  #advance(now: number, exclusive = false): void {
+    for (;;) {
+      const t = Math.min(this.#after(this.#calNext), this.#after(this.#staleAt()), this.#after(this.#idleAt()), this.#after(this.#st.confirmAt()));
+      if (exclusive ? t >= now : t > now) break;
+      this.#evalAt(t);
+    }
+    if (!exclusive && now > this.#evalTime) this.#evalAt(now);
+  }
+
+  #after(t: number): number {
+    return t > this.#evalTime ? t : Number.POSITIVE_INFINITY;
+  }
+
+  #staleAt(): number {
+    return this.#lastGood === undefined ? Number.POSITIVE_INFINITY : this.#lastGood + this.#staleAfter;
+  }
+
+  #idleAt(): number {
+    return this.#signals.countsRunning && this.#lastIncrease !== undefined ? this.#lastIncrease + this.#runWindow : Number.POSITIVE_INFINITY;
+  }
+
+  #evalAt(t: number): void {
+    if (t >= this.#calNext) {
+      this.#calPlanned = this.#cal.isPlanned(t);
+      this.#calNext = this.#cal.nextChange(t);
+    }
+    this.#evalTime = t;
+    this.#handle(this.#st.settle(t));
+    const communicating = this.#linkUp && this.#lastGood !== undefined && this.#lastGood >= this.#linkUpAt && t < this.#lastGood + this.#staleAfter;
+    const running = this.#signals.countsRunning ? this.#lastIncrease !== undefined && t < this.#lastIncrease + this.#runWindow : this.#values.running === true;
+    const raw = deriveState({
+      communicating,
+      calendarPlanned: this.#calPlanned,
+      plannedStopSignal: this.#values.plannedStop === true,
+      faultCode: this.#values.faultCode ?? 0,
+      changeover: this.#values.changeover === true,
+      running,
+    });
+    this.#handle(this.#st.observe(t, raw));
+    this.#account(this.#st.committedUntil(t));
+  }
+
+  #handle(tr: Transition | undefined): void {
+    if (!tr) return;
+    this.#account(tr.at, tr.from);
+    const prev = this.#current;
+    if (prev) {
+      closeDowntime(prev, tr.at, this.#m.states.microStop);
+      this.#current = undefined;
+      this.#emit('downtime', SCHEMA.downtime, tr.at, downtimeBody(prev, this.#catalogue));
+      // A period closed while this stop was open counted it as unassigned; if it turned out a micro-stop, re-issue.
+      if (prev.microStop) this.#reissue(prev.id, tr.at);
+    }
+    if (tr.to.state === 'unknown') for (const sig of this.#counters.keys()) this.#gap[sig] = true;
+    let reason: string | undefined;
+    if (isDowntimeState(tr.to.state)) {
+      const d = openDowntime(this.id, tr.to, this.#catalogue, this.#lastDowntimeId);
+      this.#lastDowntimeId = d.id;
+      this.#downtime.set(d.id, d);
+      this.#current = d;
+      reason = d.reason;
+      this.#emit('downtime', SCHEMA.downtime, tr.at, downtimeBody(d, this.#catalogue));
+    }
+    const body: Record<string, unknown> = {
+      state: tr.to.state,
+      since: iso(tr.at),
+      previous: {
+        state: tr.from.state,
+        start: iso(tr.from.since),
+        end: iso(tr.at),
+        durationMs: tr.at - tr.from.since,
+        ...(prev ? { downtimeId: prev.id, reason: prev.reason, microStop: prev.microStop } : {}),
+      },
+    };
+    if (reason !== undefined) {
+      body.reason = { code: reason, text: this.#catalogue.text(reason) };
+      body.downtimeId = this.#current!.id;
+    }
+    if (tr.to.faultCode !== undefined) body.faultCode = tr.to.faultCode;
+    if (tr.to.state === 'plannedStop') body.source = tr.to.calendar ? 'calendar' : 'signal';
+    this.#emit('state', SCHEMA.state, tr.at, body);
+  }
+
+  /** Put the committed state's time up to `until` into the open periods, closing those that end. */
+  #account(until: number, state: Committed = this.#st.committed): void {
+    while (this.#accounted < until) {
+      const a = this.#accounted;
+      this.#ensurePeriods(a);
+      let b = Math.min(until, this.#shift(a).to, this.#cal.nextHour(a));
+      for (const p of this.#open) if (p.end !== null && p.end > a && p.end < b) b = p.end;
+      const ms = b - a;
+      for (const p of this.#open) {
+        if (!contains(p, a)) continue;
+        p.acc.ms[state.state] += ms;
+        if (this.#current) p.acc.downtime[this.#current.id] = (p.acc.downtime[this.#current.id] ?? 0) + ms;
+      }
+      this.#accounted = b;
+      this.#closeEnded(b);
+    }
+  }
+
+  #closeEnded(t: number): void {
+    const ended = this.#open.filter((p) => p.end !== null && p.end <= t);
+    if (!ended.length) return;
+    this.#open = this.#open.filter((p) => !ended.includes(p));
+    for (const p of ended) {
+      p.revision = 1;
+      const f = this.#figures(p);
+      if (this.#periodsEnabled(p.kind)) this.#emit('oee', SCHEMA.oee, p.end!, this.#periodBody(p, f));
+      if (p.kind === 'job') {
+        const job = p.job;
+        if (job) this.#emit('job', SCHEMA.job, p.end!, jobResultBody(job, p.end!, f));
+      }
+      this.#closed.push(p);
+    }
+    if (this.#closed.length > KEEP_CLOSED) {
+      this.#closed.splice(0, this.#closed.length - KEEP_CLOSED);
+      const oldest = this.#closed[0]!.start;
+      for (const [id, d] of this.#downtime) if (d.end !== undefined && d.end < oldest) this.#downtime.delete(id);
+    }
+  }
+
+  #ensurePeriods(t: number): void {
+    const kinds = this.#o.config.oee.periods;
+    if (kinds.includes('shift')) {
+      const inst = this.#shift(t).inst;
+      if (inst && !this.#open.some((p) => p.kind === 'shift' && contains(p, t))) {
+        const id = `shift:${inst.name}:${inst.date}`;
+        if (!this.#closed.some((p) => p.id === id)) this.#open.push({ id, kind: 'shift', name: inst.name, start: inst.start, end: inst.end, acc: emptyAccum(), revision: 0 });
+      }
+    }
+    if (kinds.includes('hour') && !this.#open.some((p) => p.kind === 'hour' && contains(p, t))) {
+      const start = this.#cal.hourStart(t);
+      const id = `hour:${iso(start)}`;
+      if (!this.#closed.some((p) => p.id === id)) this.#open.push({ id, kind: 'hour', start, end: this.#cal.nextHour(start), acc: emptyAccum(), revision: 0 });
+    }
+  }
+
+  #shift(t: number): { from: number; to: number; inst: ShiftInstance | undefined } {
+    const c = this.#shiftCache;
+    if (c && c.from <= t && t < c.to) return c;
+    return (this.#shiftCache = { from: t, to: this.#cal.nextChange(t), inst: this.#cal.shiftAt(t) });
+  }
+
+  // --- counts -----------------------------------------------------------------------------
+
+  #count(readings: Array<{ signal: CounterSignal; value: number; ts: number }>, ts: number): void {
+    const ict = this.idealCycleTime;
+    const delta: Record<CounterSignal, number> = { partCount: 0, rejectCount: 0, goodCount: 0 };
+    const excluded: Record<CounterSignal, number> = { partCount: 0, rejectCount: 0, goodCount: 0 };
+    let jumps = 0;
+    for (const r of readings) {
+      const d = this.#counters.get(r.signal)?.update(r.value, ts, ict);
+      if (!d) continue;
+      if (d.event === 'jump') jumps++;
+      const acrossGap = this.#gap[r.signal] === true;
+      if (d.event !== 'first') this.#gap[r.signal] = false;
+      if (d.delta === 0) continue;
+      if (acrossGap && this.#o.config.oee.excludeCommunicationLoss) excluded[r.signal] += d.delta;
+      else delta[r.signal] += d.delta;
+    }
+    const hasPart = this.#counters.has('partCount');
+    const total = hasPart ? delta.partCount : delta.goodCount + delta.rejectCount;
+    const reject = this.#counters.has('rejectCount') ? delta.rejectCount : this.#counters.has('goodCount') && hasPart ? delta.partCount - delta.goodCount : 0;
+    const excludedParts = hasPart ? excluded.partCount : excluded.goodCount + excluded.rejectCount;
+    if (total + excludedParts > 0) this.#lastIncrease = ts;
+    if (total === 0 && reject === 0 && excludedParts === 0 && jumps === 0) return;
+    this.#ensurePeriods(ts);
+    for (const p of this.#open) {
+      if (!contains(p, ts)) continue;
+      p.acc.total += total;
+      p.acc.reject += reject;
+      p.acc.idealMs += ict * total;
+      p.acc.excludedParts += excludedParts;
+      p.acc.implausibleJumps += jumps;
+    }
+  }
+
+  // --- jobs, figures, events ----------------------------------------------------------------
+
+  #endJob(t: number): void {
+    const job = this.#job!;
+    const p = this.#open.find((x) => x.id === job.periodId);
+    if (p) p.end = Math.max(t, p.start);
+    this.#job = undefined;
+  }
+
+  #figures(p: Period): OeeFigures {
+    return computeOee(p.acc, {
+      excludeCommunicationLoss: this.#o.config.oee.excludeCommunicationLoss,
+      categoryOf: (id) => {
+        const d = this.#downtime.get(id);
+        return d ? this.#catalogue.category(d.reason) : 'availability';
+      },
+    });
+  }
+
+  #periodBody(p: Period, f: OeeFigures): Record<string, unknown> {
+    if (p.kind !== 'job') return periodBody(p, f);
+    const job = p.job;
+    return periodBody(p, f, job ? { orderId: job.orderId, product: job.product, idealCycleTimeMs: job.idealCycleTime } : {});
+  }
+
+  #periodsEnabled(kind: Period['kind']): boolean {
+    return this.#o.config.oee.periods.includes(kind);
+  }
+
+  #live(now: number): void {
+    if (now - this.#lastLive < this.#o.config.oee.liveInterval) return;
+    this.#lastLive = now;
+    for (const p of this.#open) if (this.#periodsEnabled(p.kind)) this.#emit('oee', SCHEMA.oee, now, this.#periodBody(p, this.#figures(p)));
+  }
+
+  #reissue(downtimeId: string, ts: number): void {
+    for (const p of this.#closed) {
+      if (!(downtimeId in p.acc.downtime)) continue;
+      p.revision++;
+      if (this.#periodsEnabled(p.kind)) this.#emit('oee', SCHEMA.oee, ts, this.#periodBody(p, this.#figures(p)));
+    }
+  }
+
+  #emit(kind: EventKind, schema: string, ts: number, body: Record<string, unknown>): void {
+    this.#o.emit({ kind, machine: this.id, schema, ts, body });
+  }
+}

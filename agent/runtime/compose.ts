@@ -4,6 +4,8 @@
 import { mkdirSync } from 'node:fs';
 import type { LoadedConfig } from '../../config/loader.ts';
 import type { Logger } from '../log.ts';
+import { PipelineComponent } from '../pipeline-store/component.ts';
+import { LoggingEventSink } from '../pipeline-store/log-sink.ts';
 import type { Component } from './component.ts';
 import { Fleet } from './fleet.ts';
 import { LiveValues, fanOut } from './live-values.ts';
@@ -14,6 +16,7 @@ export interface Agent {
   fleet: Fleet;
   live: LiveValues;
   loaded: LoadedConfig;
+  pipeline: PipelineComponent;
 }
 
 export interface ComposeOptions {
@@ -23,7 +26,10 @@ export interface ComposeOptions {
 export function composeAgent(loaded: LoadedConfig, log: Logger, opts: ComposeOptions = {}): Agent {
   const { config } = loaded;
   const live = new LiveValues();
-  const sink = fanOut([live], (err) => log.error({ err }, 'reading sink failed'));
+  // Until the outbox is wired, pipeline events are logged (debug) and counted.
+  const events = new LoggingEventSink(log.child({ component: 'events' }));
+  const pipeline = new PipelineComponent({ config, log: log.child({ component: 'pipeline' }), sink: events, ...(opts.now ? { now: opts.now } : {}) });
+  const sink = fanOut([live, pipeline], (err) => log.error({ err }, 'reading sink failed'));
   const fleet = new Fleet({ machines: config.machines, sink, log, dataDir: config.agent.dataDir, ...(opts.now ? { now: opts.now } : {}) });
   const dataDir: Component = {
     name: 'data-dir',
@@ -32,6 +38,6 @@ export function composeAgent(loaded: LoadedConfig, log: Logger, opts: ComposeOpt
     },
     async stop() {},
   };
-  const runtime = new Runtime([dataDir, fleet], log);
-  return { runtime, fleet, live, loaded };
+  const runtime = new Runtime([dataDir, pipeline, fleet], log);
+  return { runtime, fleet, live, loaded, pipeline };
 }

@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { LOG_LEVELS } from '../../config/schema/agent.ts';
 import { EXIT } from './exit-codes.ts';
+import { registerReplay } from './replay.ts';
 import { registerRun } from './run.ts';
 import { registerSchema } from './schema.ts';
 import { registerValidate } from './validate.ts';
@@ -17,6 +18,7 @@ const program = new Command('lineside')
 registerRun(program);
 registerValidate(program);
 registerSchema(program);
+registerReplay(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -138,7 +138,7 @@ export class MachinePipeline {
   readings(readings: Reading[]): void {
     if (readings.length === 0) return;
     const mapped = this.#signals.apply(readings, this.#values);
-    const ts = Math.max(mapped.ts, this.#evalTime);
+    const ts = Math.max(mapped.ts, this.#clock());
     // Timed changes before the readings first; at `ts` itself the new values decide.
     this.#advance(ts, true);
     if (mapped.good) this.#lastGood = ts;
@@ -156,7 +156,7 @@ export class MachinePipeline {
   }
 
   link(status: Readonly<LinkStatus>): void {
-    const at = Math.max(status.since, this.#evalTime);
+    const at = Math.max(status.since, this.#clock());
     this.#advance(at);
     const up = status.state === 'connected';
     if (up && !this.#linkUp) this.#linkUpAt = at;
@@ -166,15 +166,23 @@ export class MachinePipeline {
 
   /** Advance the clock with no new readings: boundaries, staleness, debounce, live figures. */
   tick(now: number): void {
-    this.#advance(now);
-    this.#live(Math.max(now, this.#evalTime));
+    // Time-driven changes strictly before `now`; a reading stamped `now` may still arrive and
+    // must decide the state at `now` itself. Accounting up to `now` is safe either way.
+    this.#advance(now, true);
+    this.#account(this.#st.committedUntil(Math.max(now, this.#evalTime)));
+    this.#live(Math.max(now, this.#accounted));
+  }
+
+  /** The pipeline's clock: nothing before it can change any more. */
+  #clock(): number {
+    return Math.max(this.#evalTime, this.#accounted);
   }
 
   startJob(job: JobOrder, at: number): CommandResult {
     const problem = validateJob(job);
     if (problem) return { ok: false, code: 'invalid-job', reason: problem };
-    this.#advance(at);
-    const t = Math.max(at, this.#evalTime);
+    const t = Math.max(at, this.#clock());
+    this.#advance(t);
     if (this.#job) this.#endJob(t);
     const periodId = `job:${job.orderId}:${iso(t)}`;
     this.#job = { ...job, start: t, periodId };
@@ -184,9 +192,10 @@ export class MachinePipeline {
 
   endJob(orderId: string, at: number): CommandResult {
     if (!this.#job || this.#job.orderId !== orderId) return { ok: false, code: 'no-such-job', reason: this.#job ? `running job is ${this.#job.orderId}` : 'no job is running' };
-    this.#advance(at);
+    const t = Math.max(at, this.#clock());
+    this.#advance(t);
     const periodId = this.#job.periodId;
-    this.#endJob(Math.max(at, this.#evalTime));
+    this.#endJob(t);
     this.#evalAt(this.#evalTime);
     return { ok: true, detail: { periodId } };
   }
@@ -195,7 +204,7 @@ export class MachinePipeline {
     const d = this.#downtime.get(eventId);
     if (!d) return { ok: false, code: 'unknown-event', reason: `no downtime event ${eventId} on ${this.id}` };
     if (!this.#catalogue.has(reasonCode)) return { ok: false, code: 'unknown-reason', reason: `reason ${reasonCode} is not in the reason catalogue` };
-    const ts = Math.max(at, this.#evalTime);
+    const ts = Math.max(at, this.#clock());
     d.reason = reasonCode;
     d.microStop = false;
     d.assigned = { at: ts, ...(note?.text !== undefined ? { text: note.text } : {}), ...(note?.by !== undefined ? { by: note.by } : {}) };
@@ -369,14 +378,20 @@ export class MachinePipeline {
       const inst = this.#shift(t).inst;
       if (inst && !this.#open.some((p) => p.kind === 'shift' && contains(p, t))) {
         const id = `shift:${inst.name}:${inst.date}`;
-        if (!this.#closed.some((p) => p.id === id)) this.#open.push({ id, kind: 'shift', name: inst.name, start: inst.start, end: inst.end, acc: emptyAccum(), revision: 0 });
+        if (!this.#closed.some((p) => p.id === id)) this.#openPeriod({ id, kind: 'shift', name: inst.name, start: inst.start, end: inst.end, acc: emptyAccum(), revision: 0 });
       }
     }
     if (kinds.includes('hour') && !this.#open.some((p) => p.kind === 'hour' && contains(p, t))) {
       const start = this.#cal.hourStart(t);
       const id = `hour:${iso(start)}`;
-      if (!this.#closed.some((p) => p.id === id)) this.#open.push({ id, kind: 'hour', start, end: this.#cal.nextHour(start), acc: emptyAccum(), revision: 0 });
+      if (!this.#closed.some((p) => p.id === id)) this.#openPeriod({ id, kind: 'hour', start, end: this.#cal.nextHour(start), acc: emptyAccum(), revision: 0 });
     }
+  }
+
+  /** A period that began before the pipeline knew anything (first start) holds that time as unknown. */
+  #openPeriod(p: Period): void {
+    if (p.start < this.#accounted) p.acc.ms.unknown += this.#accounted - p.start;
+    this.#open.push(p);
   }
 
   #shift(t: number): { from: number; to: number; inst: ShiftInstance | undefined } {
@@ -448,8 +463,13 @@ export class MachinePipeline {
     return this.#o.config.oee.periods.includes(kind);
   }
 
-  #live(now: number): void {
-    if (now - this.#lastLive < this.#o.config.oee.liveInterval) return;
+  /** Publish the live figures of every open period now, whatever the interval. */
+  publishLive(now: number): void {
+    this.#live(Math.max(now, this.#accounted), true);
+  }
+
+  #live(now: number, force = false): void {
+    if (!force && now - this.#lastLive < this.#o.config.oee.liveInterval) return;
     this.#lastLive = now;
     for (const p of this.#open) if (this.#periodsEnabled(p.kind)) this.#emit('oee', SCHEMA.oee, now, this.#periodBody(p, this.#figures(p)));
   }

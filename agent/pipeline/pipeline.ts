@@ -68,6 +68,13 @@ export class Pipeline implements MachineSink, CommandTarget {
     });
   }
 
+  /** Publish every machine's live figures now (end of a replay). */
+  publishLive(now: number): void {
+    this.#run(() => {
+      for (const m of this.#machines.values()) m.publishLive(now);
+    });
+  }
+
   startJob(machine: string, job: JobOrder, at: number): CommandResult {
     return this.#command(machine, (m) => m.startJob(job, at));
   }

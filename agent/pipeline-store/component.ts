@@ -52,7 +52,8 @@ export class PipelineComponent implements Component, MachineSink, CommandTarget 
     const store = new PipelineStore(join(config.agent.dataDir, 'state.db'));
     this.#store = store;
     try {
-      const snapshots = store.loadSnapshots();
+      const problems: Array<{ machine: string; error: string }> = [];
+      const snapshots = store.loadSnapshots(problems);
       const now = this.#now();
       const sink: EventSink = {
         publish: (events) => {
@@ -61,6 +62,7 @@ export class PipelineComponent implements Component, MachineSink, CommandTarget 
         },
       };
       this.#pipeline = new Pipeline({ config, sink, now, snapshots });
+      for (const p of [...problems, ...this.#pipeline.restoreProblems]) log.warn({ machine: p.machine, err: p.error, file: store.file }, 'saved pipeline state not usable; the machine starts fresh');
       if (snapshots.size) log.info({ machines: [...snapshots.keys()], file: store.file }, 'pipeline state restored; the time the agent was down counts as unknown');
       this.#lastSave = now;
       this.#prune(now);
@@ -117,7 +119,7 @@ export class PipelineComponent implements Component, MachineSink, CommandTarget 
     try {
       const now = this.#now();
       p.tick(now);
-      if (now - this.#lastSave >= (this.#o.saveEveryMs ?? 5000)) {
+      if (now - this.#lastSave >= (this.#o.saveEveryMs ?? 10_000)) {
         this.#lastSave = now;
         store.saveSnapshots(p.takeDirty(), now);
       }

@@ -74,12 +74,18 @@ export class PipelineStore {
     this.#saveJob = this.#db.prepare('INSERT OR REPLACE INTO job_history VALUES (?, ?, ?, ?, ?)');
   }
 
-  loadSnapshots(): Map<string, MachineSnapshot> {
+  /** Saved machine states; `problems` names the rows that could not be read (those machines start fresh). */
+  loadSnapshots(problems: Array<{ machine: string; error: string }> = []): Map<string, MachineSnapshot> {
     const rows = this.#db.prepare('SELECT machine, snapshot FROM machine_state').all() as Array<{ machine: string; snapshot: string }>;
     const out = new Map<string, MachineSnapshot>();
     for (const r of rows) {
-      const s = JSON.parse(r.snapshot) as MachineSnapshot;
-      if (s.v === 1) out.set(r.machine, s);
+      try {
+        const s = JSON.parse(r.snapshot) as MachineSnapshot;
+        if (s?.v !== 1) throw new Error(`unsupported state version ${String(s?.v)}`);
+        out.set(r.machine, s);
+      } catch (err) {
+        problems.push({ machine: r.machine, error: err instanceof Error ? err.message : String(err) });
+      }
     }
     return out;
   }

@@ -17,7 +17,8 @@ import { deriveState, StateTracker, type Committed, type Transition } from './st
 import { TelemetryThrottle, type TelemetrySnapshot } from './telemetry.ts';
 import { SCHEMA } from '../contract/payloads.ts';
 
-/** Closed periods kept in memory so a late reason can re-issue them. */
+/** Closed periods stay in memory (and in the saved state) this long so a late reason can re-issue them. */
+export const REISSUE_WINDOW = 24 * 3_600_000;
 const KEEP_CLOSED = 200;
 
 export interface MachineSnapshot {
@@ -365,11 +366,16 @@ export class MachinePipeline {
       }
       this.#closed.push(p);
     }
-    if (this.#closed.length > KEEP_CLOSED) {
-      this.#closed.splice(0, this.#closed.length - KEEP_CLOSED);
-      const oldest = this.#closed[0]!.start;
-      for (const [id, d] of this.#downtime) if (d.end !== undefined && d.end < oldest) this.#downtime.delete(id);
-    }
+    this.#forget(t);
+  }
+
+  /** Drop closed periods past the re-issue window, and downtime no kept period refers to. */
+  #forget(now: number): void {
+    const before = this.#closed.length;
+    this.#closed = this.#closed.filter((p) => p.end! >= now - REISSUE_WINDOW).slice(-KEEP_CLOSED);
+    if (this.#closed.length === before) return;
+    const oldest = Math.min(this.#closed[0]?.start ?? Number.POSITIVE_INFINITY, ...this.#open.map((p) => p.start));
+    for (const [id, d] of this.#downtime) if (d.end !== undefined && d.end < oldest) this.#downtime.delete(id);
   }
 
   #ensurePeriods(t: number): void {

@@ -18,6 +18,8 @@ export interface PipelineOptions {
 
 export class Pipeline implements MachineSink, CommandTarget {
   readonly calendar: ShiftCalendar;
+  /** Machines whose saved state could not be restored and started fresh. */
+  readonly restoreProblems: Array<{ machine: string; error: string }> = [];
   #machines = new Map<string, MachinePipeline>();
   #sink: EventSink;
   #batch: MachineEvent[] = [];
@@ -28,10 +30,18 @@ export class Pipeline implements MachineSink, CommandTarget {
     this.calendar = new ShiftCalendar(o.config.shifts);
     for (const machine of o.config.machines) {
       const snapshot = o.snapshots?.get(machine.id);
-      this.#machines.set(
-        machine.id,
-        new MachinePipeline({ machine, config: o.config, calendar: this.calendar, now: o.now, emit: (e) => this.#batch.push(e), ...(snapshot ? { snapshot } : {}) }),
-      );
+      const base = { machine, config: o.config, calendar: this.calendar, now: o.now, emit: (e: MachineEvent) => this.#batch.push(e) };
+      let m: MachinePipeline;
+      const mark = this.#batch.length;
+      try {
+        m = new MachinePipeline(snapshot ? { ...base, snapshot } : base);
+      } catch (err) {
+        // A saved state that no longer fits (damaged, or from another version) must not keep the agent down.
+        this.#batch.length = mark;
+        this.restoreProblems.push({ machine: machine.id, error: err instanceof Error ? err.message : String(err) });
+        m = new MachinePipeline(base);
+      }
+      this.#machines.set(machine.id, m);
     }
     this.#flush();
   }

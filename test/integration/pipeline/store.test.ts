@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { PipelineStore } from '../../../agent/pipeline-store/store.ts';
+import { Pipeline } from '../../../agent/pipeline/pipeline.ts';
+import type { MachineSnapshot } from '../../../agent/pipeline/machine-pipeline.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { Harness, HOUR, MIN, makeConfig } from '../../unit/pipeline/harness.ts';
 
@@ -40,5 +43,28 @@ describe('pipeline store (SQLite file)', () => {
     assert.equal(store.periods('m1').length, 2);
     assert.equal(store.downtime('m1').length, 1);
     store.close();
+  });
+
+  it('starts a machine fresh, and says so, when its saved state is damaged', () => {
+    const file = join(tempDir(), 'state.db');
+    new PipelineStore(file).close();
+    const db = new Database(file);
+    db.prepare('INSERT INTO machine_state VALUES (?, ?, ?)').run('m1', '{"v":1,"open":', 0);
+    db.prepare('INSERT INTO machine_state VALUES (?, ?, ?)').run('m2', '{"v":7}', 0);
+    db.close();
+    const store = new PipelineStore(file);
+    const problems: Array<{ machine: string; error: string }> = [];
+    assert.equal(store.loadSnapshots(problems).size, 0);
+    assert.deepEqual(problems.map((p) => p.machine), ['m1', 'm2']);
+    assert.match(problems[1]!.error, /unsupported state version 7/);
+    store.close();
+
+    const config = makeConfig();
+    const events: unknown[] = [];
+    const p = new Pipeline({ config, now: T0, sink: { publish: (e) => events.push(...e) }, snapshots: new Map([['m1', { v: 1 } as unknown as MachineSnapshot]]) });
+    assert.equal(p.restoreProblems.length, 1);
+    assert.equal(p.restoreProblems[0]!.machine, 'm1');
+    p.readings('m1', [{ tag: 'running', value: true, quality: 'good', ts: T0 + 1000 }]);
+    assert.equal(p.machine('m1')!.state.state, 'running', 'the fresh pipeline works');
   });
 });

@@ -60,3 +60,34 @@ describe('counters through the pipeline', () => {
     assert.equal(hour.counts.implausibleJumps, 0);
   });
 });
+
+describe('a machine with only a part counter and a good counter', () => {
+  const t0 = Date.UTC(2026, 10, 23, 6);
+  const machine = `{ id: m1, driver: modbus, idealCycleTime: 2s, pollInterval: 5s, connection: { host: 127.0.0.1 }, tags: [{ name: parts, address: 0, type: uint32 }, { name: good, address: 2, type: uint32 }], signals: { partCount: { tag: parts }, goodCount: { tag: good } } }`;
+
+  it('runs while the counter advances, stops when it does not, and derives rejects from good parts', () => {
+    const h = new Harness(makeConfig({ machine, oee: '{ periods: [hour] }' }), t0);
+    let parts = 0;
+    let good = 0;
+    for (let t = t0; t <= t0 + 60 * MIN; t += 5000) {
+      // Idle from 06:20 to 06:30; one reject in every ten parts otherwise.
+      const idle = t > t0 + 20 * MIN && t <= t0 + 30 * MIN;
+      if (t > t0 && !idle) {
+        parts += 2;
+        good += parts % 10 === 0 ? 1 : 2;
+      }
+      h.pipeline.readings('m1', [{ tag: 'parts', value: parts, quality: 'good', ts: t }, { tag: 'good', value: good, quality: 'good', ts: t }]);
+    }
+    const states = h.of('state').map((e) => e.body as Record<string, any>);
+    // No evidence of running before the first part; then running from the first part on.
+    assert.deepEqual(states.map((s) => s.state), ['stopped', 'running', 'stopped', 'running']);
+    assert.equal(states[1]!.since, new Date(t0 + 5000).toISOString());
+    // Stopped once no part came for max(3 × ideal cycle time, 3 × poll interval) = 15 s, until the next part.
+    assert.equal(states[2]!.since, new Date(t0 + 20 * MIN + 15_000).toISOString());
+    assert.equal(states[3]!.since, new Date(t0 + 30 * MIN + 5000).toISOString());
+    const hour = h.oee('hour:2026-11-23T06:00:00.000Z')!;
+    assert.equal(hour.counts.total, parts - 2, 'the parts read at 07:00 belong to the next hour');
+    assert.equal(hour.counts.reject, hour.counts.total - hour.counts.good);
+    assert.equal(hour.counts.reject, Math.floor((parts - 2) / 10));
+  });
+});

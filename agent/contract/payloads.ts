@@ -109,6 +109,7 @@ export const jobBody = z.strictObject({
   quality: ratio,
   oee: ratio,
   flags: z.array(z.string()),
+  revision: z.number().int().positive(),
   targetQuantity: z.number().int().nonnegative().optional(),
   complete: z.boolean().optional(),
 });

@@ -17,7 +17,8 @@ export function validateJob(job: JobOrder): string | undefined {
   return undefined;
 }
 
-export function jobResultBody(job: JobRun, end: number, f: OeeFigures): Record<string, unknown> {
+/** `revision` is 1 for the first result and goes up when a late downtime reason changes it. */
+export function jobResultBody(job: JobRun, end: number, f: OeeFigures, revision: number): Record<string, unknown> {
   const body: Record<string, unknown> = {
     orderId: job.orderId,
     product: job.product,
@@ -33,6 +34,7 @@ export function jobResultBody(job: JobRun, end: number, f: OeeFigures): Record<s
     quality: f.quality,
     oee: f.oee,
     flags: f.flags,
+    revision,
   };
   if (job.targetQuantity !== undefined) {
     body.targetQuantity = job.targetQuantity;

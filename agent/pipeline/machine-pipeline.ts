@@ -197,7 +197,6 @@ export class MachinePipeline {
     this.#advance(t);
     const periodId = this.#job.periodId;
     this.#endJob(t);
-    this.#evalAt(this.#evalTime);
     return { ok: true, detail: { periodId } };
   }
 
@@ -362,7 +361,7 @@ export class MachinePipeline {
       if (this.#periodsEnabled(p.kind)) this.#emit('oee', SCHEMA.oee, p.end!, this.#periodBody(p, f));
       if (p.kind === 'job') {
         const job = p.job;
-        if (job) this.#emit('job', SCHEMA.job, p.end!, jobResultBody(job, p.end!, f));
+        if (job) this.#emit('job', SCHEMA.job, p.end!, jobResultBody(job, p.end!, f, p.revision));
       }
       this.#closed.push(p);
     }
@@ -447,6 +446,8 @@ export class MachinePipeline {
     const p = this.#open.find((x) => x.id === job.periodId);
     if (p) p.end = Math.max(t, p.start);
     this.#job = undefined;
+    // Closed now if time is already accounted up to its end; else once accounting gets there.
+    this.#closeEnded(this.#accounted);
   }
 
   #figures(p: Period): OeeFigures {
@@ -484,7 +485,9 @@ export class MachinePipeline {
     for (const p of this.#closed) {
       if (!(downtimeId in p.acc.downtime)) continue;
       p.revision++;
-      if (this.#periodsEnabled(p.kind)) this.#emit('oee', SCHEMA.oee, ts, this.#periodBody(p, this.#figures(p)));
+      const f = this.#figures(p);
+      if (this.#periodsEnabled(p.kind)) this.#emit('oee', SCHEMA.oee, ts, this.#periodBody(p, f));
+      if (p.job) this.#emit('job', SCHEMA.job, ts, jobResultBody(p.job, p.end!, f, p.revision));
     }
   }
 

@@ -51,6 +51,7 @@ describe('jobs: product change mid-period', () => {
     assert.equal(b.targetQuantity, 800);
     assert.equal(b.complete, false);
     assert.equal(b.idealCycleTimeMs, 2000);
+    assert.equal(b.revision, 1);
     validateAll(h);
   });
 
@@ -161,6 +162,25 @@ describe('downtime reasons, micro-stops and revisions', () => {
     assert.equal(updated.status, 'updated');
     assert.equal(updated.reason.code, 'cleaning');
     assert.equal(updated.assignedBy, 'anna');
+    validateAll(h);
+  });
+
+  it('re-issues a finished job\'s result when a late reason changes it', () => {
+    const h = new Harness(makeConfig({ machine: SIM(), oee: '{ periods: [job] }', reasons: '{ cleaning: { text: Cleaning, category: planned } }' }), T0);
+    h.pipeline.startJob('m1', { orderId: 'J', product: 'P', idealCycleTime: 1000 }, T0);
+    for (let t = T0; t <= T0 + 30 * MIN; t += 10_000) {
+      const stopped = t >= T0 + 10 * MIN && t < T0 + 20 * MIN;
+      h.read(t, { running: !stopped, partCount: 0, rejectCount: 0, faultCode: 0, mode: 1 });
+    }
+    h.pipeline.endJob('m1', 'J', T0 + 30 * MIN);
+    const first = h.of('job').at(-1)!.body as Record<string, any>;
+    assert.equal(first.revision, 1);
+    assert.equal(first.availability, 2 / 3);
+    const stop = h.of('downtime').map((e) => e.body as Record<string, any>).find((b) => b.status === 'closed')!;
+    assert.equal(h.pipeline.assignDowntimeReason('m1', stop.eventId, 'cleaning', T0 + HOUR).ok, true);
+    const second = h.of('job').at(-1)!.body as Record<string, any>;
+    assert.equal(second.revision, 2);
+    assert.equal(second.availability, 1);
     validateAll(h);
   });
 

@@ -8,6 +8,9 @@ import type { LinkStatus, MachineSink } from '../runtime/machine-runner.ts';
 import { ShiftCalendar } from './calendar.ts';
 import { MachinePipeline, type MachineSnapshot } from './machine-pipeline.ts';
 
+/** Events held while the sink refuses them. */
+const MAX_PENDING = 100_000;
+
 export interface PipelineOptions {
   config: Pick<LinesideConfig, 'machines' | 'shifts' | 'oee' | 'reasons'>;
   sink: EventSink;
@@ -20,6 +23,8 @@ export class Pipeline implements MachineSink, CommandTarget {
   readonly calendar: ShiftCalendar;
   /** Machines whose saved state could not be restored and started fresh. */
   readonly restoreProblems: Array<{ machine: string; error: string }> = [];
+  /** Events dropped because the sink refused them for too long. */
+  droppedEvents = 0;
   #machines = new Map<string, MachinePipeline>();
   #sink: EventSink;
   #batch: MachineEvent[] = [];
@@ -130,6 +135,16 @@ export class Pipeline implements MachineSink, CommandTarget {
     if (!this.#batch.length) return;
     const events = this.#batch;
     this.#batch = [];
-    this.#sink.publish(events);
+    try {
+      this.#sink.publish(events);
+    } catch (err) {
+      // Not durable yet: keep them for the next flush (bounded, oldest dropped first) and let the caller log it.
+      this.#batch = events.concat(this.#batch);
+      if (this.#batch.length > MAX_PENDING) {
+        this.droppedEvents += this.#batch.length - MAX_PENDING;
+        this.#batch.splice(0, this.#batch.length - MAX_PENDING);
+      }
+      throw err;
+    }
   }
 }

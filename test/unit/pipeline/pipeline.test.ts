@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BODY_SCHEMAS } from '../../../agent/contract/payloads.ts';
+import { Pipeline } from '../../../agent/pipeline/pipeline.ts';
 import { HOUR, Harness, MIN, makeConfig } from './harness.ts';
 
 const T0 = Date.UTC(2026, 10, 23, 6);
@@ -230,5 +231,21 @@ describe('restart', () => {
     const states = b.of('state').map((e) => (e.body as Record<string, any>).state);
     assert.deepEqual(states, ['unknown', 'running', 'plannedStop']);
     assert.equal((b.of('state')[0]!.body as Record<string, any>).since, new Date(T0 + 2 * HOUR).toISOString());
+  });
+});
+
+describe('event sink failures', () => {
+  it('keeps the events a failing sink refused and delivers them with the next batch', () => {
+    const config = makeConfig({ machine: SIM() });
+    const got: string[] = [];
+    let fail = true;
+    const p = new Pipeline({ config, now: T0, sink: { publish: (e) => { if (fail) throw new Error('outbox full'); got.push(...e.map((x) => x.kind)); } } });
+    assert.throws(() => p.readings('m1', [{ tag: 'running', value: true, quality: 'good', ts: T0 }]), /outbox full/);
+    assert.deepEqual(got, []);
+    fail = false;
+    p.readings('m1', [{ tag: 'running', value: false, quality: 'good', ts: T0 + 20_000 }]);
+    assert.deepEqual(got.slice(0, 2), ['state', 'telemetry'], 'the refused events come first');
+    assert.ok(got.length > 2);
+    assert.equal(p.droppedEvents, 0);
   });
 });

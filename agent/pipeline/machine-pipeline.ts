@@ -6,20 +6,18 @@ import type { LinesideConfig, MachineConfig } from '../../config/schema/index.ts
 import type { Reading } from '../../drivers/driver.ts';
 import type { CommandResult, EventKind, JobOrder, MachineEvent } from '../events.ts';
 import type { LinkStatus } from '../runtime/machine-runner.ts';
-import type { ShiftCalendar, ShiftInstance } from './calendar.ts';
-import { Counter, type CounterState } from './counters.ts';
+import type { ShiftCalendar } from './calendar.ts';
+import type { CounterState } from './counters.ts';
+import { PartCounts } from './counts.ts';
 import { ReasonCatalogue, closeDowntime, downtimeBody, isDowntimeState, iso, openDowntime, type Downtime } from './downtime.ts';
 import { jobResultBody, validateJob, type JobRun } from './jobs.ts';
 import { computeOee, emptyAccum, type OeeFigures } from './oee.ts';
-import { contains, periodBody, type Period } from './periods.ts';
-import { SignalMapper, type CounterSignal, type SignalValues } from './signals.ts';
-import { deriveState, StateTracker, type Committed, type Transition } from './state.ts';
+import { PeriodBook } from './period-book.ts';
+import { periodBody, type Period } from './periods.ts';
+import { SignalMapper, type CounterReading, type CounterSignal, type SignalValues } from './signals.ts';
+import { deriveState, stateBody, StateTracker, type Committed, type Transition } from './state.ts';
 import { TelemetryThrottle, type TelemetrySnapshot } from './telemetry.ts';
 import { SCHEMA } from '../contract/payloads.ts';
-
-/** Closed periods stay in memory (and in the saved state) this long so a late reason can re-issue them. */
-export const REISSUE_WINDOW = 24 * 3_600_000;
-const KEEP_CLOSED = 200;
 
 export interface MachineSnapshot {
   v: 1;
@@ -57,8 +55,7 @@ export class MachinePipeline {
   #catalogue: ReasonCatalogue;
   #signals: SignalMapper;
   #values: SignalValues;
-  #counters = new Map<CounterSignal, Counter>();
-  #gap: Partial<Record<CounterSignal, boolean>>;
+  #counts: PartCounts;
   #st: StateTracker;
   #telemetry: TelemetryThrottle;
   #staleAfter: number;
@@ -71,9 +68,7 @@ export class MachinePipeline {
   #accounted: number;
   #calPlanned = true;
   #calNext = Number.NEGATIVE_INFINITY;
-  #shiftCache: { from: number; to: number; inst: ShiftInstance | undefined } | undefined;
-  #open: Period[];
-  #closed: Period[];
+  #book: PeriodBook;
   #downtime = new Map<string, Downtime>();
   #current: Downtime | undefined;
   #lastDowntimeId: string | undefined;
@@ -91,19 +86,14 @@ export class MachinePipeline {
     this.#runWindow = Math.max(3 * o.machine.idealCycleTime, 3 * o.machine.pollInterval);
     const s = o.snapshot;
     this.#values = { ...(s?.signals ?? {}) };
-    this.#gap = { ...(s?.gap ?? {}) };
-    for (const sig of ['partCount', 'rejectCount', 'goodCount'] as const) {
-      const def = o.machine.signals[sig];
-      if (def) this.#counters.set(sig, new Counter(def.maxDelta === undefined ? { width: def.width } : { width: def.width, maxDelta: def.maxDelta }, s?.counters[sig]));
-    }
+    this.#counts = new PartCounts(o.machine.signals, s);
+    this.#book = new PeriodBook(o.calendar, o.config.oee.periods, s?.open, s?.closed);
     this.#telemetry = new TelemetryThrottle(o.machine.telemetry.interval, o.machine.telemetry.tags, s?.telemetry);
     if (s) {
       this.#evalTime = s.evalTime;
       this.#accounted = s.accounted;
       this.#st = new StateTracker(o.machine.states.debounce, s.state);
       this.#lastIncrease = s.lastIncrease;
-      this.#open = s.open;
-      this.#closed = s.closed;
       for (const d of s.downtime) this.#downtime.set(d.id, d);
       this.#current = s.downtime.find((d) => d.end === undefined);
       this.#lastDowntimeId = s.downtime.at(-1)?.id;
@@ -117,8 +107,6 @@ export class MachinePipeline {
       this.#evalTime = o.now;
       this.#accounted = o.now;
       this.#st = new StateTracker(o.machine.states.debounce, { committed: { state: 'unknown', key: 'unknown', since: o.now } });
-      this.#open = [];
-      this.#closed = [];
       this.#lastLive = o.now;
     }
   }
@@ -187,7 +175,7 @@ export class MachinePipeline {
     if (this.#job) this.#endJob(t);
     const periodId = `job:${job.orderId}:${iso(t)}`;
     this.#job = { ...job, start: t, periodId };
-    this.#open.push({ id: periodId, kind: 'job', name: job.orderId, start: Math.max(t, this.#accounted), end: null, acc: emptyAccum(), revision: 0, job: this.#job });
+    this.#book.openJob({ id: periodId, kind: 'job', name: job.orderId, start: Math.max(t, this.#accounted), end: null, acc: emptyAccum(), revision: 0, job: this.#job });
     return { ok: true, detail: { periodId } };
   }
 
@@ -216,18 +204,16 @@ export class MachinePipeline {
 
   /** Live (provisional) figures of an open period, for views; undefined when no such period. */
   figures(periodId: string): OeeFigures | undefined {
-    const p = this.#open.find((x) => x.id === periodId) ?? this.#closed.find((x) => x.id === periodId);
+    const p = this.#book.find(periodId);
     return p && this.#figures(p);
   }
 
   openPeriods(): readonly Period[] {
-    return this.#open;
+    return this.#book.open;
   }
 
   snapshot(): MachineSnapshot {
-    const counters: Partial<Record<CounterSignal, CounterState>> = {};
-    for (const [k, c] of this.#counters) counters[k] = c.state;
-    const oldest = this.#closed[0]?.start ?? this.#open.reduce((m, p) => Math.min(m, p.start), this.#accounted);
+    const oldest = this.#book.oldestStart();
     const downtime = [...this.#downtime.values()].filter((d) => d.end === undefined || d.end >= oldest);
     const snap: MachineSnapshot = {
       v: 1,
@@ -235,10 +221,9 @@ export class MachinePipeline {
       accounted: this.#accounted,
       state: this.#st.snapshot(),
       signals: { ...this.#values },
-      counters,
-      gap: { ...this.#gap },
-      open: this.#open,
-      closed: this.#closed,
+      ...this.#counts.snapshot(),
+      open: this.#book.open,
+      closed: this.#book.closed,
       downtime,
       lastLive: this.#lastLive,
       telemetry: this.#telemetry.snapshot(),
@@ -303,148 +288,57 @@ export class MachinePipeline {
       // A period closed while this stop was open counted it as unassigned; if it turned out a micro-stop, re-issue.
       if (prev.microStop) this.#reissue(prev.id, tr.at);
     }
-    if (tr.to.state === 'unknown') for (const sig of this.#counters.keys()) this.#gap[sig] = true;
-    let reason: string | undefined;
+    if (tr.to.state === 'unknown') this.#counts.markGap();
     if (isDowntimeState(tr.to.state)) {
       const d = openDowntime(this.id, tr.to, this.#catalogue, this.#lastDowntimeId);
       this.#lastDowntimeId = d.id;
       this.#downtime.set(d.id, d);
       this.#current = d;
-      reason = d.reason;
       this.#emit('downtime', SCHEMA.downtime, tr.at, downtimeBody(d, this.#catalogue));
     }
-    const body: Record<string, unknown> = {
-      state: tr.to.state,
-      since: iso(tr.at),
-      previous: {
-        state: tr.from.state,
-        start: iso(tr.from.since),
-        end: iso(tr.at),
-        durationMs: tr.at - tr.from.since,
-        ...(prev ? { downtimeId: prev.id, reason: prev.reason, microStop: prev.microStop } : {}),
-      },
-    };
-    if (reason !== undefined) {
-      body.reason = { code: reason, text: this.#catalogue.text(reason) };
-      body.downtimeId = this.#current!.id;
-    }
-    if (tr.to.faultCode !== undefined) body.faultCode = tr.to.faultCode;
-    if (tr.to.state === 'plannedStop') body.source = tr.to.calendar ? 'calendar' : 'signal';
-    this.#emit('state', SCHEMA.state, tr.at, body);
+    const opened = this.#current && { id: this.#current.id, reason: this.#current.reason, text: this.#catalogue.text(this.#current.reason) };
+    this.#emit('state', SCHEMA.state, tr.at, stateBody(tr, prev, opened));
   }
 
   /** Put the committed state's time up to `until` into the open periods, closing those that end. */
   #account(until: number, state: Committed = this.#st.committed): void {
     while (this.#accounted < until) {
       const a = this.#accounted;
-      this.#ensurePeriods(a);
-      let b = Math.min(until, this.#shift(a).to, this.#cal.nextHour(a));
-      for (const p of this.#open) if (p.end !== null && p.end > a && p.end < b) b = p.end;
-      const ms = b - a;
-      for (const p of this.#open) {
-        if (!contains(p, a)) continue;
-        p.acc.ms[state.state] += ms;
-        if (this.#current) p.acc.downtime[this.#current.id] = (p.acc.downtime[this.#current.id] ?? 0) + ms;
-      }
+      this.#book.ensure(a, a);
+      const b = this.#book.spanEnd(a, until);
+      this.#book.addTime(a, b - a, state.state, this.#current?.id);
       this.#accounted = b;
       this.#closeEnded(b);
     }
   }
 
   #closeEnded(t: number): void {
-    const ended = this.#open.filter((p) => p.end !== null && p.end <= t);
+    const ended = this.#book.close(t);
     if (!ended.length) return;
-    this.#open = this.#open.filter((p) => !ended.includes(p));
     for (const p of ended) {
-      p.revision = 1;
       const f = this.#figures(p);
       if (this.#periodsEnabled(p.kind)) this.#emit('oee', SCHEMA.oee, p.end!, this.#periodBody(p, f));
-      if (p.kind === 'job') {
-        const job = p.job;
-        if (job) this.#emit('job', SCHEMA.job, p.end!, jobResultBody(job, p.end!, f, p.revision));
-      }
-      this.#closed.push(p);
+      if (p.job) this.#emit('job', SCHEMA.job, p.end!, jobResultBody(p.job, p.end!, f, p.revision));
     }
-    this.#forget(t);
-  }
-
-  /** Drop closed periods past the re-issue window, and downtime no kept period refers to. */
-  #forget(now: number): void {
-    const before = this.#closed.length;
-    this.#closed = this.#closed.filter((p) => p.end! >= now - REISSUE_WINDOW).slice(-KEEP_CLOSED);
-    if (this.#closed.length === before) return;
-    const oldest = Math.min(this.#closed[0]?.start ?? Number.POSITIVE_INFINITY, ...this.#open.map((p) => p.start));
+    // Downtime no kept period refers to is no longer needed for re-issues.
+    const oldest = this.#book.oldestStart();
     for (const [id, d] of this.#downtime) if (d.end !== undefined && d.end < oldest) this.#downtime.delete(id);
   }
 
-  #ensurePeriods(t: number): void {
-    const kinds = this.#o.config.oee.periods;
-    if (kinds.includes('shift')) {
-      const inst = this.#shift(t).inst;
-      if (inst && !this.#open.some((p) => p.kind === 'shift' && contains(p, t))) {
-        const id = `shift:${inst.name}:${inst.date}`;
-        if (!this.#closed.some((p) => p.id === id)) this.#openPeriod({ id, kind: 'shift', name: inst.name, start: inst.start, end: inst.end, acc: emptyAccum(), revision: 0 });
-      }
-    }
-    if (kinds.includes('hour') && !this.#open.some((p) => p.kind === 'hour' && contains(p, t))) {
-      const start = this.#cal.hourStart(t);
-      const id = `hour:${iso(start)}`;
-      if (!this.#closed.some((p) => p.id === id)) this.#openPeriod({ id, kind: 'hour', start, end: this.#cal.nextHour(start), acc: emptyAccum(), revision: 0 });
-    }
-  }
-
-  /** A period that began before the pipeline knew anything (first start) holds that time as unknown. */
-  #openPeriod(p: Period): void {
-    if (p.start < this.#accounted) p.acc.ms.unknown += this.#accounted - p.start;
-    this.#open.push(p);
-  }
-
-  #shift(t: number): { from: number; to: number; inst: ShiftInstance | undefined } {
-    const c = this.#shiftCache;
-    if (c && c.from <= t && t < c.to) return c;
-    return (this.#shiftCache = { from: t, to: this.#cal.nextChange(t), inst: this.#cal.shiftAt(t) });
-  }
-
-  // --- counts -----------------------------------------------------------------------------
-
-  #count(readings: Array<{ signal: CounterSignal; value: number; ts: number }>, ts: number): void {
+  #count(readings: CounterReading[], ts: number): void {
     const ict = this.idealCycleTime;
-    const delta: Record<CounterSignal, number> = { partCount: 0, rejectCount: 0, goodCount: 0 };
-    const excluded: Record<CounterSignal, number> = { partCount: 0, rejectCount: 0, goodCount: 0 };
-    let jumps = 0;
-    for (const r of readings) {
-      const d = this.#counters.get(r.signal)?.update(r.value, ts, ict);
-      if (!d) continue;
-      if (d.event === 'jump') jumps++;
-      const acrossGap = this.#gap[r.signal] === true;
-      if (d.event !== 'first') this.#gap[r.signal] = false;
-      if (d.delta === 0) continue;
-      if (acrossGap && this.#o.config.oee.excludeCommunicationLoss) excluded[r.signal] += d.delta;
-      else delta[r.signal] += d.delta;
-    }
-    const hasPart = this.#counters.has('partCount');
-    const total = hasPart ? delta.partCount : delta.goodCount + delta.rejectCount;
-    const reject = this.#counters.has('rejectCount') ? delta.rejectCount : this.#counters.has('goodCount') && hasPart ? delta.partCount - delta.goodCount : 0;
-    const excludedParts = hasPart ? excluded.partCount : excluded.goodCount + excluded.rejectCount;
-    if (total + excludedParts > 0) this.#lastIncrease = ts;
-    if (total === 0 && reject === 0 && excludedParts === 0 && jumps === 0) return;
-    this.#ensurePeriods(ts);
-    for (const p of this.#open) {
-      if (!contains(p, ts)) continue;
-      p.acc.total += total;
-      p.acc.reject += reject;
-      p.acc.idealMs += ict * total;
-      p.acc.excludedParts += excludedParts;
-      p.acc.implausibleJumps += jumps;
-    }
+    const c = this.#counts.update(readings, ts, ict, this.#o.config.oee.excludeCommunicationLoss);
+    if (c.total + c.excluded > 0) this.#lastIncrease = ts;
+    if (c.total === 0 && c.reject === 0 && c.excluded === 0 && c.jumps === 0) return;
+    this.#book.addCounts(ts, this.#accounted, c, ict);
   }
 
   // --- jobs, figures, events ----------------------------------------------------------------
 
   #endJob(t: number): void {
     const job = this.#job!;
-    const p = this.#open.find((x) => x.id === job.periodId);
-    if (p) p.end = Math.max(t, p.start);
+    const p = this.#book.find(job.periodId);
+    if (p && p.end === null) p.end = Math.max(t, p.start);
     this.#job = undefined;
     // Closed now if time is already accounted up to its end; else once accounting gets there.
     this.#closeEnded(this.#accounted);
@@ -478,11 +372,11 @@ export class MachinePipeline {
   #live(now: number, force = false): void {
     if (!force && now - this.#lastLive < this.#o.config.oee.liveInterval) return;
     this.#lastLive = now;
-    for (const p of this.#open) if (this.#periodsEnabled(p.kind)) this.#emit('oee', SCHEMA.oee, now, this.#periodBody(p, this.#figures(p)));
+    for (const p of this.#book.open) if (this.#periodsEnabled(p.kind)) this.#emit('oee', SCHEMA.oee, now, this.#periodBody(p, this.#figures(p)));
   }
 
   #reissue(downtimeId: string, ts: number): void {
-    for (const p of this.#closed) {
+    for (const p of this.#book.closed) {
       if (!(downtimeId in p.acc.downtime)) continue;
       p.revision++;
       const f = this.#figures(p);

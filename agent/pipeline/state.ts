@@ -121,3 +121,26 @@ export class StateTracker {
     return { at: to.since, from, to };
   }
 }
+
+/** The `lineside.state/1` body of a transition; `closed`/`opened` are the downtime events it ended/began. */
+export function stateBody(tr: Transition, closed?: { id: string; reason: string; microStop: boolean }, opened?: { id: string; reason: string; text: string }): Record<string, unknown> {
+  const iso = (t: number) => new Date(t).toISOString();
+  const body: Record<string, unknown> = {
+    state: tr.to.state,
+    since: iso(tr.at),
+    previous: {
+      state: tr.from.state,
+      start: iso(tr.from.since),
+      end: iso(tr.at),
+      durationMs: tr.at - tr.from.since,
+      ...(closed ? { downtimeId: closed.id, reason: closed.reason, microStop: closed.microStop } : {}),
+    },
+  };
+  if (opened) {
+    body.reason = { code: opened.reason, text: opened.text };
+    body.downtimeId = opened.id;
+  }
+  if (tr.to.faultCode !== undefined) body.faultCode = tr.to.faultCode;
+  if (tr.to.state === 'plannedStop') body.source = tr.to.calendar ? 'calendar' : 'signal';
+  return body;
+}

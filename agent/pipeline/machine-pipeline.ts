@@ -12,7 +12,7 @@ import { PartCounts } from './counts.ts';
 import { ReasonCatalogue, closeDowntime, downtimeBody, isDowntimeState, iso, openDowntime, type Downtime } from './downtime.ts';
 import { jobResultBody, validateJob, type JobRun } from './jobs.ts';
 import { computeOee, emptyAccum, type OeeFigures } from './oee.ts';
-import { PeriodBook } from './period-book.ts';
+import { PeriodBook, REISSUE_WINDOW } from './period-book.ts';
 import { periodBody, type Period } from './periods.ts';
 import { SignalMapper, type CounterReading, type CounterSignal, type SignalValues } from './signals.ts';
 import { deriveState, stateBody, StateTracker, type Committed, type Transition } from './state.ts';
@@ -213,7 +213,7 @@ export class MachinePipeline {
   }
 
   snapshot(): MachineSnapshot {
-    const oldest = this.#book.oldestStart();
+    const oldest = Math.min(this.#book.oldestStart(), this.#accounted - REISSUE_WINDOW);
     const downtime = [...this.#downtime.values()].filter((d) => d.end === undefined || d.end >= oldest);
     const snap: MachineSnapshot = {
       v: 1,
@@ -320,8 +320,8 @@ export class MachinePipeline {
       if (this.#periodsEnabled(p.kind)) this.#emit('oee', SCHEMA.oee, p.end!, this.#periodBody(p, f));
       if (p.job) this.#emit('job', SCHEMA.job, p.end!, jobResultBody(p.job, p.end!, f, p.revision));
     }
-    // Downtime no kept period refers to is no longer needed for re-issues.
-    const oldest = this.#book.oldestStart();
+    // Downtime no kept period refers to, and older than the re-issue window, is no longer needed.
+    const oldest = Math.min(this.#book.oldestStart(), t - REISSUE_WINDOW);
     for (const [id, d] of this.#downtime) if (d.end !== undefined && d.end < oldest) this.#downtime.delete(id);
   }
 

@@ -185,6 +185,21 @@ describe('downtime reasons, micro-stops and revisions', () => {
     validateAll(h);
   });
 
+  it('accepts a reason for a stop in no period, and for a stop still open', () => {
+    const h = new Harness(makeConfig({ machine: SIM(), oee: '{ periods: [job] }', reasons: '{ jam: { text: Jam } }' }), T0);
+    for (let t = T0; t <= T0 + 30 * MIN; t += 10_000) {
+      const stopped = t >= T0 + 5 * MIN && t < T0 + 10 * MIN || t >= T0 + 25 * MIN;
+      h.read(t, { running: !stopped, partCount: 0, rejectCount: 0, faultCode: 0, mode: 1 });
+    }
+    const [first, open] = h.of('downtime').map((e) => e.body as Record<string, any>).filter((b) => b.status === 'open');
+    assert.equal(h.pipeline.assignDowntimeReason('m1', first!.eventId, 'jam', T0 + 30 * MIN).ok, true);
+    assert.equal(h.pipeline.assignDowntimeReason('m1', open!.eventId, 'jam', T0 + 30 * MIN).ok, true);
+    const last = h.of('downtime').at(-1)!.body as Record<string, any>;
+    assert.equal(last.status, 'open');
+    assert.equal(last.reason.code, 'jam');
+    assert.equal(last.reason.assigned, true);
+  });
+
   it('maps fault codes to reasons and prefers fault over changeover', () => {
     const h = new Harness(makeConfig({ machine: SIM(', faults: { "7": jam }'), reasons: '{ jam: { text: Material jam } }' }), T0);
     h.read(T0, { running: false, partCount: 0, rejectCount: 0, faultCode: 7, mode: 2 });

@@ -2,6 +2,7 @@
 // changes from the machine runners, advances its clock once a second (period boundaries,
 // staleness, debounce and live OEE are computed by the pure pipeline from that clock), saves
 // its state every few seconds and on stop, and keeps the history pruned.
+import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LinesideConfig } from '../../config/schema/index.ts';
 import type { Reading } from '../../drivers/driver.ts';
@@ -49,7 +50,7 @@ export class PipelineComponent implements Component, MachineSink, CommandTarget 
 
   async start(): Promise<void> {
     const { config, log } = this.#o;
-    const store = new PipelineStore(join(config.agent.dataDir, 'state.db'));
+    const store = openStore(join(config.agent.dataDir, 'state.db'), log);
     this.#store = store;
     try {
       const problems: Array<{ machine: string; error: string }> = [];
@@ -138,3 +139,18 @@ export class PipelineComponent implements Component, MachineSink, CommandTarget 
 }
 
 const NOT_RUNNING: CommandResult = { ok: false, code: 'not-running', reason: 'the pipeline is not running' };
+
+/** Open the state file; a file that is not a usable database is moved aside (kept for inspection) and replaced. */
+function openStore(file: string, log: Logger): PipelineStore {
+  try {
+    return new PipelineStore(file);
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? '';
+    if (!/^SQLITE_(NOTADB|CORRUPT)/.test(code) || !existsSync(file)) throw err;
+    const aside = `${file}.damaged-${Date.now()}`;
+    renameSync(file, aside);
+    for (const ext of ['-wal', '-shm']) if (existsSync(file + ext)) renameSync(file + ext, aside + ext);
+    log.warn({ file, movedTo: aside, err: (err as Error).message }, 'pipeline state file is damaged; moved aside, starting with a fresh one');
+    return new PipelineStore(file);
+  }
+}

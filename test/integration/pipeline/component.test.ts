@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import pino from 'pino';
@@ -40,6 +40,23 @@ describe('pipeline component (run-time clock, SQLite)', () => {
     const store = new PipelineStore(join(dir, 'state.db'));
     assert.equal(store.periods('m1').length, 1, 'the closed hour is in the history');
     assert.ok(store.loadSnapshots().has('m1'), 'state saved on stop');
+    store.close();
+  });
+
+  it('moves a damaged state file aside and starts fresh', async () => {
+    const dir = tempDir();
+    const config = makeConfig();
+    config.agent.dataDir = dir;
+    writeFileSync(join(dir, 'state.db'), 'this is not an SQLite database, just text that fills a page '.repeat(100));
+    const lines: Array<Record<string, unknown>> = [];
+    const log = pino({ level: 'warn' }, { write: (l: string) => void lines.push(JSON.parse(l)) });
+    const c = new PipelineComponent({ config, log, sink: { publish() {} } });
+    await c.start();
+    await c.stop();
+    assert.ok(lines.some((l) => l.msg === 'pipeline state file is damaged; moved aside, starting with a fresh one'), JSON.stringify(lines));
+    assert.ok(readdirSync(dir).some((f) => f.startsWith('state.db.damaged-')));
+    const store = new PipelineStore(join(dir, 'state.db'));
+    assert.ok(store.loadSnapshots().has('m1'));
     store.close();
   });
 });

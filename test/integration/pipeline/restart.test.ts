@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { AgentProcess, type LogLine } from '../../helpers/agent-process.ts';
 import { tempDir } from '../../helpers/tmp.ts';
@@ -50,6 +50,7 @@ describe('pipeline in lineside run', () => {
     const db = join(dir, 'data', 'state.db');
 
     const first = new AgentProcess(['run', '--config', file, '--log-level', 'debug']);
+    after(() => first.stop('SIGKILL'));
     await first.waitFor(isEvent('state', (b) => b.state === 'running'), 30_000);
     await first.waitFor(isEvent('oee', (b) => b.kind === 'hour' && b.counts.total >= 20), 30_000);
     assert.equal(await first.stop('SIGTERM'), 0, first.stderr);
@@ -64,6 +65,7 @@ describe('pipeline in lineside run', () => {
 
     const restartedAt = Date.now();
     const second = new AgentProcess(['run', '--config', file, '--log-level', 'debug']);
+    after(() => second.stop('SIGKILL'));
     await second.waitFor((l) => l.msg === 'pipeline state restored; the time the agent was down counts as unknown', 30_000);
     // The first state after the restart is unknown, from where the first run stopped accounting.
     const unknown = await second.waitFor(isEvent('state', (b) => b.state === 'running'), 30_000);

@@ -4,6 +4,7 @@ import { LOG_LEVELS } from '../../config/schema/agent.ts';
 import { EXIT } from './exit-codes.ts';
 import { registerOpcua } from './opcua.ts';
 import { registerModbus } from './modbus.ts';
+import { registerReplay } from './replay.ts';
 import { registerRun } from './run.ts';
 import { registerSchema } from './schema.ts';
 import { registerSimulate } from './simulate.ts';
@@ -23,6 +24,7 @@ registerSchema(program);
 registerOpcua(program);
 registerSimulate(program);
 registerModbus(program);
+registerReplay(program);
 
 try {
   await program.parseAsync(process.argv);

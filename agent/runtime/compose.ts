@@ -8,6 +8,8 @@ import { Readiness } from '../http/health.ts';
 import { createRegistry, registerFleetMetrics } from '../http/metrics.ts';
 import { HttpServer } from '../http/server.ts';
 import type { Logger } from '../log.ts';
+import { PipelineComponent } from '../pipeline-store/component.ts';
+import { LoggingEventSink } from '../pipeline-store/log-sink.ts';
 import type { Component } from './component.ts';
 import { Fleet } from './fleet.ts';
 import { LiveValues, fanOut } from './live-values.ts';
@@ -21,6 +23,7 @@ export interface Agent {
   readiness: Readiness;
   registry: Registry;
   http?: HttpServer;
+  pipeline: PipelineComponent;
 }
 
 export interface ComposeOptions {
@@ -32,7 +35,10 @@ export function composeAgent(loaded: LoadedConfig, log: Logger, opts: ComposeOpt
   const registry = createRegistry(config.agent.id);
   const readiness = new Readiness();
   const live = new LiveValues();
-  const sink = fanOut([live], (err) => log.error({ err }, 'reading sink failed'));
+  // Until the outbox is wired, pipeline events are logged (debug) and counted.
+  const events = new LoggingEventSink(log.child({ component: 'events' }));
+  const pipeline = new PipelineComponent({ config, log: log.child({ component: 'pipeline' }), sink: events, ...(opts.now ? { now: opts.now } : {}) });
+  const sink = fanOut([live, pipeline], (err) => log.error({ err }, 'reading sink failed'));
   const fleet = new Fleet({ machines: config.machines, sink, log, dataDir: config.agent.dataDir, ...(opts.now ? { now: opts.now } : {}) });
   registerFleetMetrics(registry, fleet);
   readiness.add('drivers', () => {
@@ -51,7 +57,7 @@ export function composeAgent(loaded: LoadedConfig, log: Logger, opts: ComposeOpt
   const http = config.http.enabled
     ? new HttpServer({ host: config.http.host, port: config.http.port, ...(config.http.token ? { token: config.http.token } : {}), readiness, registry, log: log.child({ component: 'http' }) })
     : undefined;
-  const components: Component[] = [dataDir, ...(http ? [http] : []), fleet];
+  const components: Component[] = [dataDir, ...(http ? [http] : []), pipeline, fleet];
   const runtime = new Runtime(components, log);
-  return { runtime, fleet, live, loaded, readiness, registry, ...(http ? { http } : {}) };
+  return { runtime, fleet, live, loaded, readiness, registry, pipeline, ...(http ? { http } : {}) };
 }

@@ -1,5 +1,5 @@
 // One pino logger for the agent: JSON by default, pretty on a terminal, secrets redacted.
-import pino, { type Logger, type LevelWithSilent } from 'pino';
+import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 import pretty from 'pino-pretty';
 
 /** Keys whose values never reach a log line, at any of the first three levels of nesting. */
@@ -12,12 +12,15 @@ export interface LogOptions {
   pretty?: boolean;
   /** File descriptor to write to; 1 (stdout) by default. */
   fd?: number;
+  /** Write to this stream instead of a file descriptor (always JSON). */
+  stream?: DestinationStream;
 }
 
 export function createLogger(opts: LogOptions): Logger {
   const fd = opts.fd ?? 1;
   const tty = fd === 1 ? process.stdout.isTTY : fd === 2 ? process.stderr.isTTY : false;
   const base = { level: opts.level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { pid: process.pid } };
+  if (opts.stream) return pino(base, opts.stream);
   if (opts.pretty ?? tty) {
     return pino(base, pretty({ colorize: true, sync: true, destination: fd, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }));
   }

@@ -4,12 +4,12 @@ import type { Driver, DriverFactory } from './driver.ts';
 
 type DriverKind = MachineConfig['driver'];
 
-const loaders: Partial<Record<DriverKind, () => Promise<DriverFactory>>> = {
+const loaders: Record<DriverKind, () => Promise<DriverFactory>> = {
   sim: async () => (await import('./sim/driver.ts')).createSimDriver,
+  opcua: async () => (await import('./opcua/driver.ts')).createOpcuaDriver,
+  modbus: async () => (await import('./modbus/driver.ts')).createModbusDriver,
 };
 
 export async function createDriver(machine: MachineConfig): Promise<Driver> {
-  const load = loaders[machine.driver];
-  if (!load) throw new Error(`driver "${machine.driver}" is not available in this build`);
-  return (await load())(machine);
+  return (await loaders[machine.driver]())(machine);
 }

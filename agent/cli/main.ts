@@ -2,8 +2,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import { LOG_LEVELS } from '../../config/schema/agent.ts';
 import { EXIT } from './exit-codes.ts';
+import { registerOpcua } from './opcua.ts';
+import { registerModbus } from './modbus.ts';
+import { registerReplay } from './replay.ts';
 import { registerRun } from './run.ts';
 import { registerSchema } from './schema.ts';
+import { registerSimulate } from './simulate.ts';
 import { registerValidate } from './validate.ts';
 import { VERSION } from '../version.ts';
 
@@ -17,6 +21,10 @@ const program = new Command('lineside')
 registerRun(program);
 registerValidate(program);
 registerSchema(program);
+registerOpcua(program);
+registerSimulate(program);
+registerModbus(program);
+registerReplay(program);
 
 try {
   await program.parseAsync(process.argv);

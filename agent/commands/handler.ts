@@ -7,7 +7,7 @@ import type { Logger } from '../log.ts';
 import type { Component } from '../runtime/component.ts';
 import { COMMAND_REPLY_SCHEMA, COMMAND_SCHEMAS, MAX_COMMAND_BYTES, type CommandName, type CommandReply, type DowntimeReasonCommand, type JobCommand } from '../contract/commands.ts';
 import { commandReplyTopic, commandSubscription, parseCommandTopic, type TopicRoot } from '../contract/topics.ts';
-import type { CommandErrorCode } from './errors.ts';
+import { replyCode, type CommandErrorCode } from './errors.ts';
 
 export interface CommandLogPort {
   recallCommand(key: string): string | undefined;
@@ -121,7 +121,7 @@ export class CommandHandler implements Component {
       this.#log.error({ err, machine, command: name }, 'command target threw');
       return this.#reject(parsed.data.commandId, machine, name, 'LS_CMD_FAILED', 'the machine pipeline failed to apply the command');
     }
-    if (!result.ok) return this.#reject(parsed.data.commandId, machine, name, result.code, result.reason);
+    if (!result.ok) return this.#reject(parsed.data.commandId, machine, name, replyCode(result.code), result.reason);
     this.#stats.accepted++;
     const reply: CommandReply = { schema: COMMAND_REPLY_SCHEMA, commandId: parsed.data.commandId, machine, command: name, status: 'accepted', ...(result.detail ? { detail: result.detail } : {}), ts: new Date(this.#now()).toISOString() };
     // Only accepted commands are remembered: a rejected one may be sent again once it can succeed.

@@ -2,9 +2,16 @@
 // Start order is data-flow order reversed (sinks before sources), so nothing emits into
 // a component that is not running yet; stop order is the reverse.
 import { mkdirSync } from 'node:fs';
+import type { Registry } from 'prom-client';
 import type { LoadedConfig } from '../../config/loader.ts';
+import type { CommandTarget } from '../events.ts';
+import { Readiness } from '../http/health.ts';
+import { createRegistry, registerFleetMetrics } from '../http/metrics.ts';
+import { HttpServer } from '../http/server.ts';
 import type { Logger } from '../log.ts';
-import { UNAVAILABLE_TARGET } from '../commands/handler.ts';
+import { PipelineComponent } from '../pipeline-store/component.ts';
+import { LoggingEventSink } from '../pipeline-store/log-sink.ts';
+import { registerStoreAndForwardMetrics } from '../publish/metrics.ts';
 import { buildStoreAndForward, type StoreAndForward } from '../publish/store-and-forward.ts';
 import type { Component } from './component.ts';
 import { Fleet } from './fleet.ts';
@@ -16,7 +23,11 @@ export interface Agent {
   fleet: Fleet;
   live: LiveValues;
   loaded: LoadedConfig;
-  /** Outbox (the EventSink), publisher and command handler. */
+  readiness: Readiness;
+  registry: Registry;
+  http?: HttpServer;
+  pipeline: PipelineComponent;
+  /** Outbox (where pipeline events go), publisher and command handler. */
   out: StoreAndForward;
 }
 
@@ -26,9 +37,31 @@ export interface ComposeOptions {
 
 export function composeAgent(loaded: LoadedConfig, log: Logger, opts: ComposeOptions = {}): Agent {
   const { config } = loaded;
+  const registry = createRegistry(config.agent.id);
+  const readiness = new Readiness();
   const live = new LiveValues();
-  const sink = fanOut([live], (err) => log.error({ err }, 'reading sink failed'));
-  const fleet = new Fleet({ machines: config.machines, sink, log, dataDir: config.agent.dataDir, ...(opts.now ? { now: opts.now } : {}) });
+  // Commands reach the pipeline, built below; the pipeline answers "not running" until it started.
+  const target: CommandTarget = {
+    startJob: (...a) => pipeline.startJob(...a),
+    endJob: (...a) => pipeline.endJob(...a),
+    assignDowntimeReason: (...a) => pipeline.assignDowntimeReason(...a),
+  };
+  const out = buildStoreAndForward(config, loaded.hash, log, target, opts.now);
+  // Pipeline events go to the outbox (durable, then MQTT); the debug log of events stays.
+  const events = new LoggingEventSink(log.child({ component: 'events' }));
+  const sink = { publish: (e: Parameters<LoggingEventSink['publish']>[0]) => (events.publish(e), out.outbox.publish(e)) };
+  const pipeline = new PipelineComponent({ config, log: log.child({ component: 'pipeline' }), sink, ...(opts.now ? { now: opts.now } : {}) });
+  const readings = fanOut([live, pipeline], (err) => log.error({ err }, 'reading sink failed'));
+  const fleet = new Fleet({ machines: config.machines, sink: readings, log, dataDir: config.agent.dataDir, ...(opts.now ? { now: opts.now } : {}) });
+  registerFleetMetrics(registry, fleet);
+  registerStoreAndForwardMetrics(registry, out);
+  readiness.add('drivers', () => {
+    const down = Object.entries(fleet.status()).filter(([, s]) => s.state !== 'connected');
+    return down.length
+      ? { ok: false, reason: `not connected: ${down.map(([m, s]) => `${m} (${s.state}${s.lastError ? `: ${s.lastError}` : ''})`).join(', ')}` }
+      : { ok: true };
+  });
+  readiness.add('mqtt', () => (out.publisher.connected ? { ok: true } : { ok: false, reason: `broker not connected; ${out.outbox.stats().depth} messages buffered` }));
   const dataDir: Component = {
     name: 'data-dir',
     async start() {
@@ -36,8 +69,10 @@ export function composeAgent(loaded: LoadedConfig, log: Logger, opts: ComposeOpt
     },
     async stop() {},
   };
-  // The pipeline (another branch) replaces UNAVAILABLE_TARGET and publishes into out.outbox.
-  const out = buildStoreAndForward(config, loaded.hash, log, UNAVAILABLE_TARGET, opts.now);
-  const runtime = new Runtime([dataDir, ...out.components, fleet], log);
-  return { runtime, fleet, live, loaded, out };
+  const http = config.http.enabled
+    ? new HttpServer({ host: config.http.host, port: config.http.port, ...(config.http.token ? { token: config.http.token } : {}), readiness, registry, log: log.child({ component: 'http' }) })
+    : undefined;
+  const components: Component[] = [dataDir, ...out.components, ...(http ? [http] : []), pipeline, fleet];
+  const runtime = new Runtime(components, log);
+  return { runtime, fleet, live, loaded, readiness, registry, pipeline, out, ...(http ? { http } : {}) };
 }

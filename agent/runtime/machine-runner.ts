@@ -40,6 +40,7 @@ export interface RunnerOptions {
 
 export class MachineRunner {
   readonly id: string;
+  readonly driver: string;
   #o: RunnerOptions;
   #now: () => number;
   #abort = new AbortController();
@@ -51,6 +52,7 @@ export class MachineRunner {
   constructor(opts: RunnerOptions) {
     this.#o = opts;
     this.id = opts.machine.id;
+    this.driver = opts.machine.driver;
     this.#now = opts.now ?? Date.now;
     this.#status = { state: 'connecting', since: this.#now(), reconnects: 0, polls: 0, pollErrors: 0, overruns: 0 };
   }

@@ -44,7 +44,7 @@ export const modbusTagSchema = z
     area: z.enum(MODBUS_AREAS, { error: `expected one of ${MODBUS_AREAS.join(' | ')}` }).prefault('holding').describe('Register area.'),
     address: int(0, 65535).describe('Zero-based address (register 40001 is holding 0).'),
     type: z.enum(MODBUS_TYPES, { error: `expected one of ${MODBUS_TYPES.join(' | ')}` }).prefault('uint16').describe('Data type; coils and discrete inputs are always bool.'),
-    bit: int(0, 15).optional().describe('Single bit (0 = least significant) inside a register; makes the tag a bool.'),
+    bit: int(0, 15).optional().describe('Single bit (0 = least significant) inside a holding or input register; makes the tag a bool.'),
     length: int(1, 125).optional().describe('Registers of a string (2 characters each).'),
     byteOrder: byteOrder.optional().describe('Overrides the connection byteOrder for this tag.'),
     scale: num().prefault(1).describe('Engineering value = raw × scale + offset.'),
@@ -53,7 +53,13 @@ export const modbusTagSchema = z
   .superRefine((t, ctx) => {
     if (t.type === 'string' && t.length === undefined) ctx.addIssue({ code: 'custom', path: ['length'], message: 'required for type string: expected the number of registers 1..125' });
     if ((t.area === 'coil' || t.area === 'discrete') && t.type !== 'bool' && t.type !== 'uint16') ctx.addIssue({ code: 'custom', path: ['type'], message: `expected bool for area ${t.area}, got "${t.type}"` });
+    if (t.bit !== undefined && (t.area === 'coil' || t.area === 'discrete')) ctx.addIssue({ code: 'custom', path: ['bit'], message: `a bit applies to a register; area ${t.area} is already single bits` });
+    if (t.bit !== undefined && t.type !== 'bool' && t.type !== 'uint16') ctx.addIssue({ code: 'custom', path: ['type'], message: `expected bool (or no type) with bit, got "${t.type}"` });
+    const width = t.area === 'coil' || t.area === 'discrete' || t.bit !== undefined ? 1 : (REGISTERS[t.type] ?? t.length ?? 1);
+    if (t.address + width > 65536) ctx.addIssue({ code: 'custom', path: ['address'], message: `a ${t.type} at ${t.address} runs past the last address 65535` });
   });
+
+const REGISTERS: Partial<Record<(typeof MODBUS_TYPES)[number], number>> = { bool: 1, int16: 1, uint16: 1, int32: 2, uint32: 2, float32: 2, int64: 4, uint64: 4, float64: 4 };
 
 export type ModbusConnectionConfig = z.output<typeof modbusConnectionSchema>;
 export type ModbusTagConfig = z.output<typeof modbusTagSchema>;

@@ -45,6 +45,7 @@ export const opcuaConnectionSchema = z
   })
   .superRefine((c, ctx) => {
     if (c.securityMode === 'None' && c.securityPolicy !== 'None') ctx.addIssue({ code: 'custom', path: ['securityPolicy'], message: `expected None when securityMode is None, got "${c.securityPolicy}"` });
+    if (c.securityMode === 'None' && c.serverCertificateFingerprint !== undefined) ctx.addIssue({ code: 'custom', path: ['serverCertificateFingerprint'], message: 'a pinned fingerprint needs securityMode Sign or SignAndEncrypt (with None no certificate is checked)' });
     if (c.securityMode !== 'None' && c.securityPolicy === 'None') ctx.addIssue({ code: 'custom', path: ['securityPolicy'], message: `expected a policy (Basic256Sha256 | Aes128_Sha256_RsaOaep | Aes256_Sha256_RsaPss) for securityMode ${c.securityMode}` });
   })
   .describe('How to reach the OPC UA server.');

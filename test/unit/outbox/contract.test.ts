@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { COMMAND_ERRORS } from '../../../agent/commands/errors.ts';
+import { COMMAND_ERRORS, replyCode } from '../../../agent/commands/errors.ts';
 import { encodeEnvelope, envelopeSchema } from '../../../agent/contract/envelope.ts';
 import { commandReplyTopic, commandSubscription, machineTopic, parseCommandTopic, statusTopic } from '../../../agent/contract/topics.ts';
 
@@ -24,10 +24,17 @@ describe('contract', () => {
     assert.deepEqual(env, { schema: 'lineside.oee/1', msgId: 'edge-7:42', seq: 42, ts: '2026-01-02T03:04:05.006Z', sentAt: '2026-01-02T03:04:06.000Z', machine: 'press-1', replay: true, data: { oee: 0.61, note: 'a "quoted" word' } });
   });
 
+  it('maps the pipeline\'s result codes to LS_ reply codes', () => {
+    assert.equal(replyCode('unknown-event'), 'LS_CMD_UNKNOWN_EVENT');
+    assert.equal(replyCode('not-running'), 'LS_CMD_UNAVAILABLE');
+    assert.equal(replyCode('LS_CMD_UNAVAILABLE'), 'LS_CMD_UNAVAILABLE');
+    assert.equal(replyCode('some new-thing'), 'LS_CMD_SOME_NEW_THING');
+  });
+
   it('documents every command error code in docs/STORE-AND-FORWARD.md', () => {
     const doc = readFileSync(new URL('../../../docs/STORE-AND-FORWARD.md', import.meta.url), 'utf8');
     for (const code of Object.keys(COMMAND_ERRORS)) assert.ok(doc.includes(`\`${code}\``), `${code} documented`);
     const documented = [...doc.matchAll(/`(LS_CMD_[A-Z_]+)`/g)].map((m) => m[1]!);
-    for (const code of documented) assert.ok(code in COMMAND_ERRORS || code === 'LS_CMD_UNKNOWN_EVENT', `${code} in the docs exists in the code`);
+    for (const code of documented) assert.ok(code in COMMAND_ERRORS, `${code} in the docs exists in the code`);
   });
 });

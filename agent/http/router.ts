@@ -1,0 +1,68 @@
+// A small router over node:http: exact paths and `{param}` segments, JSON in and out.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export interface RequestContext {
+  url: URL;
+  params: Record<string, string>;
+  req: IncomingMessage;
+}
+
+export interface HttpReply {
+  status: number;
+  body: unknown;
+  /** Content type; JSON when omitted. */
+  type?: string;
+  headers?: Record<string, string>;
+}
+
+export type Handler = (ctx: RequestContext) => HttpReply | Promise<HttpReply>;
+
+interface Route { method: string; parts: string[]; handler: Handler; public: boolean }
+
+export class HttpError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export class Router {
+  #routes: Route[] = [];
+
+  /** `public` routes skip the bearer token (liveness only). */
+  get(path: string, handler: Handler, opts: { public?: boolean } = {}): this {
+    this.#routes.push({ method: 'GET', parts: path.split('/').filter(Boolean), handler, public: opts.public ?? false });
+    return this;
+  }
+
+  match(method: string, pathname: string): { route: Route; params: Record<string, string> } | { allowed: string[] } | undefined {
+    const parts = pathname.split('/').filter(Boolean);
+    const allowed: string[] = [];
+    for (const route of this.#routes) {
+      if (route.parts.length !== parts.length) continue;
+      const params: Record<string, string> = {};
+      const ok = route.parts.every((p, i) => {
+        if (p.startsWith('{') && p.endsWith('}')) return (params[p.slice(1, -1)] = decodeURIComponent(parts[i]!)), true;
+        return p === parts[i];
+      });
+      if (!ok) continue;
+      if (route.method === method || (method === 'HEAD' && route.method === 'GET')) return { route, params };
+      allowed.push(route.method);
+    }
+    return allowed.length ? { allowed } : undefined;
+  }
+}
+
+export function send(res: ServerResponse, reply: HttpReply, head = false): void {
+  const body = reply.type ? String(reply.body) : `${JSON.stringify(reply.body)}\n`;
+  res.writeHead(reply.status, {
+    'content-type': reply.type ?? 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    ...reply.headers,
+  });
+  res.end(head ? undefined : body);
+}

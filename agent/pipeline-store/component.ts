@@ -1,0 +1,156 @@
+// The pipeline at run time: restores the saved state, feeds the pipeline readings and link
+// changes from the machine runners, advances its clock once a second (period boundaries,
+// staleness, debounce and live OEE are computed by the pure pipeline from that clock), saves
+// its state every few seconds and on stop, and keeps the history pruned.
+import { existsSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LinesideConfig } from '../../config/schema/index.ts';
+import type { Reading } from '../../drivers/driver.ts';
+import type { CommandResult, CommandTarget, EventSink, JobOrder } from '../events.ts';
+import type { Logger } from '../log.ts';
+import type { Component } from '../runtime/component.ts';
+import type { LinkStatus, MachineSink } from '../runtime/machine-runner.ts';
+import { Pipeline } from '../pipeline/pipeline.ts';
+import { PipelineStore } from './store.ts';
+
+export interface PipelineComponentOptions {
+  config: LinesideConfig;
+  log: Logger;
+  /** Where events go after they are recorded (the outbox). */
+  sink: EventSink;
+  now?: () => number;
+  tickMs?: number;
+  saveEveryMs?: number;
+}
+
+const PRUNE_EVERY = 3_600_000;
+
+export class PipelineComponent implements Component, MachineSink, CommandTarget {
+  readonly name = 'pipeline';
+  #o: PipelineComponentOptions;
+  #now: () => number;
+  #pipeline: Pipeline | undefined;
+  #store: PipelineStore | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #lastSave = 0;
+  #lastPrune = 0;
+
+  constructor(o: PipelineComponentOptions) {
+    this.#o = o;
+    this.#now = o.now ?? Date.now;
+  }
+
+  get pipeline(): Pipeline | undefined {
+    return this.#pipeline;
+  }
+
+  get store(): PipelineStore | undefined {
+    return this.#store;
+  }
+
+  async start(): Promise<void> {
+    const { config, log } = this.#o;
+    const store = openStore(join(config.agent.dataDir, 'state.db'), log);
+    this.#store = store;
+    try {
+      const problems: Array<{ machine: string; error: string }> = [];
+      const snapshots = store.loadSnapshots(problems);
+      const now = this.#now();
+      const sink: EventSink = {
+        publish: (events) => {
+          store.record(events);
+          this.#o.sink.publish(events);
+        },
+      };
+      this.#pipeline = new Pipeline({ config, sink, now, snapshots });
+      for (const p of [...problems, ...this.#pipeline.restoreProblems]) log.warn({ machine: p.machine, err: p.error, file: store.file }, 'saved pipeline state not usable; the machine starts fresh');
+      if (snapshots.size) log.info({ machines: [...snapshots.keys()], file: store.file }, 'pipeline state restored; the time the agent was down counts as unknown');
+      this.#lastSave = now;
+      this.#prune(now);
+    } catch (err) {
+      store.close();
+      this.#store = undefined;
+      throw err;
+    }
+    const every = this.#o.tickMs ?? 1000;
+    this.#timer = setInterval(() => this.#tick(), every);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    const p = this.#pipeline;
+    const store = this.#store;
+    this.#pipeline = undefined;
+    this.#store = undefined;
+    if (p && store) {
+      const now = this.#now();
+      p.tick(now);
+      store.saveSnapshots(p.snapshots(), now);
+      this.#o.log.debug({ file: store.file }, 'pipeline state saved');
+    }
+    store?.close();
+  }
+
+  readings(machine: string, readings: Reading[]): void {
+    this.#pipeline?.readings(machine, readings);
+  }
+
+  link(machine: string, status: Readonly<LinkStatus>): void {
+    this.#pipeline?.link(machine, status);
+  }
+
+  startJob(machine: string, job: JobOrder, at: number): CommandResult {
+    return this.#pipeline?.startJob(machine, job, at) ?? NOT_RUNNING;
+  }
+
+  endJob(machine: string, orderId: string, at: number): CommandResult {
+    return this.#pipeline?.endJob(machine, orderId, at) ?? NOT_RUNNING;
+  }
+
+  assignDowntimeReason(machine: string, eventId: string, reasonCode: string, at: number, note?: { text?: string; by?: string }): CommandResult {
+    return this.#pipeline?.assignDowntimeReason(machine, eventId, reasonCode, at, note) ?? NOT_RUNNING;
+  }
+
+  #tick(): void {
+    const p = this.#pipeline;
+    const store = this.#store;
+    if (!p || !store) return;
+    try {
+      const now = this.#now();
+      p.tick(now);
+      if (now - this.#lastSave >= (this.#o.saveEveryMs ?? 10_000)) {
+        this.#lastSave = now;
+        store.saveSnapshots(p.takeDirty(), now);
+      }
+      if (now - this.#lastPrune >= PRUNE_EVERY) this.#prune(now);
+    } catch (err) {
+      // A failed save is retried on the next tick; the pipeline keeps running in memory.
+      this.#o.log.error({ err }, 'pipeline tick failed');
+    }
+  }
+
+  #prune(now: number): void {
+    this.#lastPrune = now;
+    const removed = this.#store?.prune(now - this.#o.config.history.retention) ?? 0;
+    if (removed) this.#o.log.info({ removed }, 'pruned pipeline history');
+  }
+}
+
+const NOT_RUNNING: CommandResult = { ok: false, code: 'not-running', reason: 'the pipeline is not running' };
+
+/** Open the state file; a file that is not a usable database is moved aside (kept for inspection) and replaced. */
+function openStore(file: string, log: Logger): PipelineStore {
+  try {
+    return new PipelineStore(file);
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? '';
+    if (!/^SQLITE_(NOTADB|CORRUPT)/.test(code) || !existsSync(file)) throw err;
+    const aside = `${file}.damaged-${Date.now()}`;
+    renameSync(file, aside);
+    for (const ext of ['-wal', '-shm']) if (existsSync(file + ext)) renameSync(file + ext, aside + ext);
+    log.warn({ file, movedTo: aside, err: (err as Error).message }, 'pipeline state file is damaged; moved aside, starting with a fresh one');
+    return new PipelineStore(file);
+  }
+}

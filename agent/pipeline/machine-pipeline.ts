@@ -1,0 +1,391 @@
+// One machine's pipeline: readings and link changes in, events out, on the clock it is given.
+// Time is accounted on the committed state timeline (see state.ts) into every open period;
+// counts go to the periods containing their timestamp. Figures are computed from the sums
+// whenever they are published.
+import type { LinesideConfig, MachineConfig } from '../../config/schema/index.ts';
+import type { Reading } from '../../drivers/driver.ts';
+import type { CommandResult, EventKind, JobOrder, MachineEvent } from '../events.ts';
+import type { LinkStatus } from '../runtime/machine-runner.ts';
+import type { ShiftCalendar } from './calendar.ts';
+import type { CounterState } from './counters.ts';
+import { PartCounts } from './counts.ts';
+import { ReasonCatalogue, closeDowntime, downtimeBody, isDowntimeState, iso, openDowntime, type Downtime } from './downtime.ts';
+import { jobResultBody, validateJob, type JobRun } from './jobs.ts';
+import { computeOee, emptyAccum, type OeeFigures } from './oee.ts';
+import { PeriodBook, REISSUE_WINDOW } from './period-book.ts';
+import { periodBody, type Period } from './periods.ts';
+import { SignalMapper, type CounterReading, type CounterSignal, type SignalValues } from './signals.ts';
+import { deriveState, stateBody, StateTracker, type Committed, type Transition } from './state.ts';
+import { TelemetryThrottle, type TelemetrySnapshot } from './telemetry.ts';
+import { SCHEMA } from '../contract/payloads.ts';
+
+export interface MachineSnapshot {
+  v: 1;
+  evalTime: number;
+  accounted: number;
+  state: { committed: Committed; candidate?: Committed };
+  signals: SignalValues;
+  counters: Partial<Record<CounterSignal, CounterState>>;
+  gap: Partial<Record<CounterSignal, boolean>>;
+  lastIncrease?: number;
+  open: Period[];
+  closed: Period[];
+  downtime: Downtime[];
+  job?: JobRun;
+  lastLive: number;
+  telemetry: TelemetrySnapshot;
+}
+
+export interface MachinePipelineOptions {
+  machine: MachineConfig;
+  config: Pick<LinesideConfig, 'oee' | 'reasons'>;
+  calendar: ShiftCalendar;
+  emit(event: MachineEvent): void;
+  /** Start time (ms): a fresh pipeline is in state unknown from here. */
+  now: number;
+  /** A saved state: restored, and the time since it was saved counts as unknown. */
+  snapshot?: MachineSnapshot;
+}
+
+export class MachinePipeline {
+  readonly id: string;
+  #m: MachineConfig;
+  #o: MachinePipelineOptions;
+  #cal: ShiftCalendar;
+  #catalogue: ReasonCatalogue;
+  #signals: SignalMapper;
+  #values: SignalValues;
+  #counts: PartCounts;
+  #st: StateTracker;
+  #telemetry: TelemetryThrottle;
+  #staleAfter: number;
+  #runWindow: number;
+  #linkUp = true;
+  #linkUpAt = Number.NEGATIVE_INFINITY;
+  #lastGood: number | undefined;
+  #lastIncrease: number | undefined;
+  #evalTime: number;
+  #accounted: number;
+  #calPlanned = true;
+  #calNext = Number.NEGATIVE_INFINITY;
+  #book: PeriodBook;
+  #downtime = new Map<string, Downtime>();
+  #current: Downtime | undefined;
+  #lastDowntimeId: string | undefined;
+  #job: JobRun | undefined;
+  #lastLive: number;
+
+  constructor(o: MachinePipelineOptions) {
+    this.#o = o;
+    this.#m = o.machine;
+    this.id = o.machine.id;
+    this.#cal = o.calendar;
+    this.#catalogue = new ReasonCatalogue(o.config.reasons, o.machine.faults);
+    this.#signals = new SignalMapper(o.machine.signals);
+    this.#staleAfter = o.machine.states.staleAfter ?? Math.max(3 * o.machine.pollInterval, 5000);
+    this.#runWindow = Math.max(3 * o.machine.idealCycleTime, 3 * o.machine.pollInterval);
+    const s = o.snapshot;
+    this.#values = { ...(s?.signals ?? {}) };
+    this.#counts = new PartCounts(o.machine.signals, s);
+    this.#book = new PeriodBook(o.calendar, o.config.oee.periods, s?.open, s?.closed);
+    this.#telemetry = new TelemetryThrottle(o.machine.telemetry.interval, o.machine.telemetry.tags, s?.telemetry);
+    if (s) {
+      this.#evalTime = s.evalTime;
+      this.#accounted = s.accounted;
+      this.#st = new StateTracker(o.machine.states.debounce, s.state);
+      this.#lastIncrease = s.lastIncrease;
+      for (const d of s.downtime) this.#downtime.set(d.id, d);
+      this.#current = s.downtime.find((d) => d.end === undefined);
+      this.#lastDowntimeId = s.downtime.at(-1)?.id;
+      this.#job = s.job;
+      this.#lastLive = s.lastLive;
+      // Nothing is known about the time the agent was down: from the last accounted instant on,
+      // the machine is unknown until a fresh reading arrives.
+      this.#handle(this.#st.observe(this.#accounted, { state: 'unknown', key: 'unknown' }));
+      this.#advance(Math.max(o.now, this.#evalTime));
+    } else {
+      this.#evalTime = o.now;
+      this.#accounted = o.now;
+      this.#st = new StateTracker(o.machine.states.debounce, { committed: { state: 'unknown', key: 'unknown', since: o.now } });
+      this.#lastLive = o.now;
+    }
+  }
+
+  /** The idealCycleTime in effect: the job's, else the machine's. */
+  get idealCycleTime(): number {
+    return this.#job?.idealCycleTime ?? this.#m.idealCycleTime;
+  }
+
+  get state(): Committed {
+    return this.#st.committed;
+  }
+
+  get job(): JobRun | undefined {
+    return this.#job;
+  }
+
+  readings(readings: Reading[]): void {
+    if (readings.length === 0) return;
+    const mapped = this.#signals.apply(readings, this.#values);
+    const ts = Math.max(mapped.ts, this.#clock());
+    // Timed changes before the readings first; at `ts` itself the new values decide.
+    this.#advance(ts, true);
+    if (mapped.good) this.#lastGood = ts;
+    if (mapped.counters.length) this.#count(mapped.counters, ts);
+    this.#evalAt(ts);
+    this.#telemetry.offer(readings);
+    const values = this.#telemetry.due(ts);
+    const tags = Object.keys(values);
+    if (tags.length) {
+      const out: Record<string, unknown> = {};
+      for (const t of tags) out[t] = { value: values[t]!.value, quality: values[t]!.quality, ts: iso(values[t]!.ts) };
+      this.#emit('telemetry', SCHEMA.telemetry, ts, { values: out });
+    }
+    this.#live(ts);
+  }
+
+  link(status: Readonly<LinkStatus>): void {
+    const at = Math.max(status.since, this.#clock());
+    this.#advance(at);
+    const up = status.state === 'connected';
+    if (up && !this.#linkUp) this.#linkUpAt = at;
+    this.#linkUp = up;
+    this.#evalAt(at);
+  }
+
+  /** Advance the clock with no new readings: boundaries, staleness, debounce, live figures. */
+  tick(now: number): void {
+    // Time-driven changes strictly before `now`; a reading stamped `now` may still arrive and
+    // must decide the state at `now` itself. Accounting up to `now` is safe either way.
+    this.#advance(now, true);
+    this.#account(this.#st.committedUntil(Math.max(now, this.#evalTime)));
+    this.#live(Math.max(now, this.#accounted));
+  }
+
+  /** The pipeline's clock: nothing before it can change any more. */
+  #clock(): number {
+    return Math.max(this.#evalTime, this.#accounted);
+  }
+
+  startJob(job: JobOrder, at: number): CommandResult {
+    const problem = validateJob(job);
+    if (problem) return { ok: false, code: 'invalid-job', reason: problem };
+    const t = Math.max(at, this.#clock());
+    this.#advance(t);
+    if (this.#job) this.#endJob(t);
+    const periodId = `job:${job.orderId}:${iso(t)}`;
+    this.#job = { ...job, start: t, periodId };
+    this.#book.openJob({ id: periodId, kind: 'job', name: job.orderId, start: Math.max(t, this.#accounted), end: null, acc: emptyAccum(), revision: 0, job: this.#job });
+    return { ok: true, detail: { periodId } };
+  }
+
+  endJob(orderId: string, at: number): CommandResult {
+    if (!this.#job || this.#job.orderId !== orderId) return { ok: false, code: 'no-such-job', reason: this.#job ? `running job is ${this.#job.orderId}` : 'no job is running' };
+    const t = Math.max(at, this.#clock());
+    this.#advance(t);
+    const periodId = this.#job.periodId;
+    this.#endJob(t);
+    return { ok: true, detail: { periodId } };
+  }
+
+  assignDowntimeReason(eventId: string, reasonCode: string, at: number, note?: { text?: string; by?: string }): CommandResult {
+    const d = this.#downtime.get(eventId);
+    if (!d) return { ok: false, code: 'unknown-event', reason: `no downtime event ${eventId} on ${this.id}` };
+    if (!this.#catalogue.has(reasonCode)) return { ok: false, code: 'unknown-reason', reason: `reason ${reasonCode} is not in the reason catalogue` };
+    const ts = Math.max(at, this.#clock());
+    d.reason = reasonCode;
+    d.microStop = false;
+    d.assigned = { at: ts, ...(note?.text !== undefined ? { text: note.text } : {}), ...(note?.by !== undefined ? { by: note.by } : {}) };
+    if (d.end !== undefined) d.revision++;
+    this.#emit('downtime', SCHEMA.downtime, ts, downtimeBody(d, this.#catalogue));
+    if (d.end !== undefined) this.#reissue(d.id, ts);
+    return { ok: true, detail: { revision: d.revision } };
+  }
+
+  /** Live (provisional) figures of an open period, for views; undefined when no such period. */
+  figures(periodId: string): OeeFigures | undefined {
+    const p = this.#book.find(periodId);
+    return p && this.#figures(p);
+  }
+
+  openPeriods(): readonly Period[] {
+    return this.#book.open;
+  }
+
+  snapshot(): MachineSnapshot {
+    const oldest = Math.min(this.#book.oldestStart(), this.#accounted - REISSUE_WINDOW);
+    const downtime = [...this.#downtime.values()].filter((d) => d.end === undefined || d.end >= oldest);
+    const snap: MachineSnapshot = {
+      v: 1,
+      evalTime: this.#evalTime,
+      accounted: this.#accounted,
+      state: this.#st.snapshot(),
+      signals: { ...this.#values },
+      ...this.#counts.snapshot(),
+      open: this.#book.open,
+      closed: this.#book.closed,
+      downtime,
+      lastLive: this.#lastLive,
+      telemetry: this.#telemetry.snapshot(),
+    };
+    if (this.#lastIncrease !== undefined) snap.lastIncrease = this.#lastIncrease;
+    if (this.#job) snap.job = this.#job;
+    return structuredClone(snap);
+  }
+
+  // --- time -------------------------------------------------------------------------------
+
+  #advance(now: number, exclusive = false): void {
+    for (;;) {
+      const t = Math.min(this.#after(this.#calNext), this.#after(this.#staleAt()), this.#after(this.#idleAt()), this.#after(this.#st.confirmAt()));
+      if (exclusive ? t >= now : t > now) break;
+      this.#evalAt(t);
+    }
+    if (!exclusive && now > this.#evalTime) this.#evalAt(now);
+  }
+
+  #after(t: number): number {
+    return t > this.#evalTime ? t : Number.POSITIVE_INFINITY;
+  }
+
+  #staleAt(): number {
+    return this.#lastGood === undefined ? Number.POSITIVE_INFINITY : this.#lastGood + this.#staleAfter;
+  }
+
+  #idleAt(): number {
+    return this.#signals.countsRunning && this.#lastIncrease !== undefined ? this.#lastIncrease + this.#runWindow : Number.POSITIVE_INFINITY;
+  }
+
+  #evalAt(t: number): void {
+    if (t >= this.#calNext) {
+      this.#calPlanned = this.#cal.isPlanned(t);
+      this.#calNext = this.#cal.nextChange(t);
+    }
+    this.#evalTime = t;
+    this.#handle(this.#st.settle(t));
+    const communicating = this.#linkUp && this.#lastGood !== undefined && this.#lastGood >= this.#linkUpAt && t < this.#lastGood + this.#staleAfter;
+    const running = this.#signals.countsRunning ? this.#lastIncrease !== undefined && t < this.#lastIncrease + this.#runWindow : this.#values.running === true;
+    const raw = deriveState({
+      communicating,
+      calendarPlanned: this.#calPlanned,
+      plannedStopSignal: this.#values.plannedStop === true,
+      faultCode: this.#values.faultCode ?? 0,
+      changeover: this.#values.changeover === true,
+      running,
+    });
+    this.#handle(this.#st.observe(t, raw));
+    this.#account(this.#st.committedUntil(t));
+  }
+
+  #handle(tr: Transition | undefined): void {
+    if (!tr) return;
+    this.#account(tr.at, tr.from);
+    const prev = this.#current;
+    if (prev) {
+      closeDowntime(prev, tr.at, this.#m.states.microStop);
+      this.#current = undefined;
+      this.#emit('downtime', SCHEMA.downtime, tr.at, downtimeBody(prev, this.#catalogue));
+      // A period closed while this stop was open counted it as unassigned; if it turned out a micro-stop, re-issue.
+      if (prev.microStop) this.#reissue(prev.id, tr.at);
+    }
+    if (tr.to.state === 'unknown') this.#counts.markGap();
+    if (isDowntimeState(tr.to.state)) {
+      const d = openDowntime(this.id, tr.to, this.#catalogue, this.#lastDowntimeId);
+      this.#lastDowntimeId = d.id;
+      this.#downtime.set(d.id, d);
+      this.#current = d;
+      this.#emit('downtime', SCHEMA.downtime, tr.at, downtimeBody(d, this.#catalogue));
+    }
+    const opened = this.#current && { id: this.#current.id, reason: this.#current.reason, text: this.#catalogue.text(this.#current.reason) };
+    this.#emit('state', SCHEMA.state, tr.at, stateBody(tr, prev, opened));
+  }
+
+  /** Put the committed state's time up to `until` into the open periods, closing those that end. */
+  #account(until: number, state: Committed = this.#st.committed): void {
+    while (this.#accounted < until) {
+      const a = this.#accounted;
+      this.#book.ensure(a, a);
+      const b = this.#book.spanEnd(a, until);
+      this.#book.addTime(a, b - a, state.state, this.#current?.id);
+      this.#accounted = b;
+      this.#closeEnded(b);
+    }
+  }
+
+  #closeEnded(t: number): void {
+    const ended = this.#book.close(t);
+    if (!ended.length) return;
+    for (const p of ended) {
+      const f = this.#figures(p);
+      if (this.#periodsEnabled(p.kind)) this.#emit('oee', SCHEMA.oee, p.end!, this.#periodBody(p, f));
+      if (p.job) this.#emit('job', SCHEMA.job, p.end!, jobResultBody(p.job, p.end!, f, p.revision));
+    }
+    // Downtime no kept period refers to, and older than the re-issue window, is no longer needed.
+    const oldest = Math.min(this.#book.oldestStart(), t - REISSUE_WINDOW);
+    for (const [id, d] of this.#downtime) if (d.end !== undefined && d.end < oldest) this.#downtime.delete(id);
+  }
+
+  #count(readings: CounterReading[], ts: number): void {
+    const ict = this.idealCycleTime;
+    const c = this.#counts.update(readings, ts, ict, this.#o.config.oee.excludeCommunicationLoss);
+    if (c.total + c.excluded > 0) this.#lastIncrease = ts;
+    if (c.total === 0 && c.reject === 0 && c.excluded === 0 && c.jumps === 0) return;
+    this.#book.addCounts(ts, this.#accounted, c, ict);
+  }
+
+  // --- jobs, figures, events ----------------------------------------------------------------
+
+  #endJob(t: number): void {
+    const job = this.#job!;
+    const p = this.#book.find(job.periodId);
+    if (p && p.end === null) p.end = Math.max(t, p.start);
+    this.#job = undefined;
+    // Closed now if time is already accounted up to its end; else once accounting gets there.
+    this.#closeEnded(this.#accounted);
+  }
+
+  #figures(p: Period): OeeFigures {
+    return computeOee(p.acc, {
+      excludeCommunicationLoss: this.#o.config.oee.excludeCommunicationLoss,
+      categoryOf: (id) => {
+        const d = this.#downtime.get(id);
+        return d ? this.#catalogue.category(d.reason) : 'availability';
+      },
+    });
+  }
+
+  #periodBody(p: Period, f: OeeFigures): Record<string, unknown> {
+    if (p.kind !== 'job') return periodBody(p, f);
+    const job = p.job;
+    return periodBody(p, f, job ? { orderId: job.orderId, product: job.product, idealCycleTimeMs: job.idealCycleTime } : {});
+  }
+
+  #periodsEnabled(kind: Period['kind']): boolean {
+    return this.#o.config.oee.periods.includes(kind);
+  }
+
+  /** Publish the live figures of every open period now, whatever the interval. */
+  publishLive(now: number): void {
+    this.#live(Math.max(now, this.#accounted), true);
+  }
+
+  #live(now: number, force = false): void {
+    if (!force && now - this.#lastLive < this.#o.config.oee.liveInterval) return;
+    this.#lastLive = now;
+    for (const p of this.#book.open) if (this.#periodsEnabled(p.kind)) this.#emit('oee', SCHEMA.oee, now, this.#periodBody(p, this.#figures(p)));
+  }
+
+  #reissue(downtimeId: string, ts: number): void {
+    for (const p of this.#book.closed) {
+      if (!(downtimeId in p.acc.downtime)) continue;
+      p.revision++;
+      const f = this.#figures(p);
+      if (this.#periodsEnabled(p.kind)) this.#emit('oee', SCHEMA.oee, ts, this.#periodBody(p, f));
+      if (p.job) this.#emit('job', SCHEMA.job, ts, jobResultBody(p.job, p.end!, f, p.revision));
+    }
+  }
+
+  #emit(kind: EventKind, schema: string, ts: number, body: Record<string, unknown>): void {
+    this.#o.emit({ kind, machine: this.id, schema, ts, body });
+  }
+}

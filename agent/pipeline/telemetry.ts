@@ -1,0 +1,52 @@
+// Raw tag values forwarded as telemetry: a tag is published when it changed and its last
+// publication is at least `interval` old, and republished once per `interval` when it did not
+// change (so a quiet value still shows it is alive). Changes within the interval are folded:
+// the latest value goes out when the interval is up.
+import type { Quality, Reading, Value } from '../../drivers/driver.ts';
+
+export interface TelemetryValue {
+  value: Value;
+  quality: Quality;
+  ts: number;
+}
+
+export interface TelemetrySnapshot {
+  lastSent: Record<string, number>;
+}
+
+export class TelemetryThrottle {
+  #interval: number;
+  #tags: Set<string> | undefined;
+  #latest = new Map<string, TelemetryValue>();
+  #lastSent: Map<string, number>;
+
+  constructor(interval: number, tags: string[] | undefined, snapshot?: TelemetrySnapshot) {
+    this.#interval = interval;
+    this.#tags = tags ? new Set(tags) : undefined;
+    this.#lastSent = new Map(Object.entries(snapshot?.lastSent ?? {}));
+  }
+
+  snapshot(): TelemetrySnapshot {
+    return { lastSent: Object.fromEntries(this.#lastSent) };
+  }
+
+  offer(readings: Reading[]): void {
+    for (const r of readings) {
+      if (this.#tags && !this.#tags.has(r.tag)) continue;
+      this.#latest.set(r.tag, { value: r.value, quality: r.quality, ts: r.ts });
+    }
+  }
+
+  /** The values due at `now`, in tag order; empty when none is due. */
+  due(now: number): Record<string, TelemetryValue> {
+    const out: Record<string, TelemetryValue> = {};
+    const names = [...this.#latest.keys()].sort();
+    for (const tag of names) {
+      const last = this.#lastSent.get(tag);
+      if (last !== undefined && now - last < this.#interval) continue;
+      out[tag] = this.#latest.get(tag)!;
+      this.#lastSent.set(tag, now);
+    }
+    return out;
+  }
+}

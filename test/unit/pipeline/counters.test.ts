@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Counter } from '../../../agent/pipeline/counters.ts';
+import { Harness, MIN, makeConfig } from './harness.ts';
+
+describe('counter deltas', () => {
+  it('wraps a 16-bit counter', () => {
+    const c = new Counter({ width: 16 });
+    c.update(65_530, 0, 1000);
+    assert.deepEqual(c.update(5, 10_000, 1000), { delta: 11, event: 'wrap' });
+    assert.deepEqual(c.update(15, 20_000, 1000), { delta: 10, event: 'count' });
+  });
+
+  it('treats a drop that is no plausible wrap as a PLC reset and counts the new value', () => {
+    const c = new Counter({ width: 16 });
+    c.update(5000, 0, 1000);
+    assert.deepEqual(c.update(3, 10_000, 1000), { delta: 3, event: 'reset' });
+    const c32 = new Counter({ width: 32 });
+    c32.update(4_294_967_290, 0, 1000);
+    assert.deepEqual(c32.update(4, 10_000, 1000), { delta: 10, event: 'wrap' });
+  });
+
+  it('flags an implausible jump and does not count it, then counts on from the new value', () => {
+    const c = new Counter({ width: 32 });
+    c.update(100, 0, 1000);
+    assert.deepEqual(c.update(1_000_100, 10_000, 1000), { delta: 0, event: 'jump' });
+    assert.deepEqual(c.update(1_000_105, 20_000, 1000), { delta: 5, event: 'count' });
+    const fixed = new Counter({ width: 32, maxDelta: 3 });
+    fixed.update(0, 0, 1000);
+    assert.equal(fixed.update(4, 60_000, 1000)!.event, 'jump');
+  });
+
+  it('ignores values that are not counts', () => {
+    const c = new Counter({ width: 16 });
+    assert.equal(c.update(-1, 0, 1000), undefined);
+    assert.equal(c.update(1.5, 0, 1000), undefined);
+    assert.equal(c.update(Number.NaN, 0, 1000), undefined);
+  });
+});
+
+describe('counters through the pipeline', () => {
+  const t0 = Date.UTC(2026, 10, 23, 6);
+  const machine = `{ id: m1, driver: sim, idealCycleTime: 1s, pollInterval: 10s, signals: { running: { tag: running }, partCount: { tag: partCount, width: 16 }, rejectCount: { tag: rejectCount, width: 16 } } }`;
+
+  it('counts across a 16-bit wrap and a PLC reset without losing or inventing parts', () => {
+    const h = new Harness(makeConfig({ machine, oee: '{ periods: [hour] }' }), t0);
+    // 8 parts per 10 s; the part counter starts near the top and wraps, then the PLC resets it.
+    let raw = 65_500;
+    let made = 0;
+    for (let t = t0; t <= t0 + 60 * MIN; t += 10_000) {
+      if (t > t0) {
+        made += 8;
+        raw = t === t0 + 30 * MIN ? 8 : (raw + 8) % 65_536; // reset to 0 at 30 min, then 8 made
+      }
+      h.read(t, { running: true, partCount: raw, rejectCount: 0 });
+    }
+    const hour = h.oee('hour:2026-11-23T06:00:00.000Z')!;
+    // Parts read at 07:00:00 belong to the next hour.
+    assert.equal(hour.counts.total, made - 8);
+    assert.equal(hour.counts.implausibleJumps, 0);
+  });
+});
+
+describe('a machine with only a part counter and a good counter', () => {
+  const t0 = Date.UTC(2026, 10, 23, 6);
+  const machine = `{ id: m1, driver: modbus, idealCycleTime: 2s, pollInterval: 5s, connection: { host: 127.0.0.1 }, tags: [{ name: parts, address: 0, type: uint32 }, { name: good, address: 2, type: uint32 }], signals: { partCount: { tag: parts }, goodCount: { tag: good } } }`;
+
+  it('runs while the counter advances, stops when it does not, and derives rejects from good parts', () => {
+    const h = new Harness(makeConfig({ machine, oee: '{ periods: [hour] }' }), t0);
+    let parts = 0;
+    let good = 0;
+    for (let t = t0; t <= t0 + 60 * MIN; t += 5000) {
+      // Idle from 06:20 to 06:30; one reject in every ten parts otherwise.
+      const idle = t > t0 + 20 * MIN && t <= t0 + 30 * MIN;
+      if (t > t0 && !idle) {
+        parts += 2;
+        good += parts % 10 === 0 ? 1 : 2;
+      }
+      h.pipeline.readings('m1', [{ tag: 'parts', value: parts, quality: 'good', ts: t }, { tag: 'good', value: good, quality: 'good', ts: t }]);
+    }
+    const states = h.of('state').map((e) => e.body as Record<string, any>);
+    // No evidence of running before the first part; then running from the first part on.
+    assert.deepEqual(states.map((s) => s.state), ['stopped', 'running', 'stopped', 'running']);
+    assert.equal(states[1]!.since, new Date(t0 + 5000).toISOString());
+    // Stopped once no part came for max(3 × ideal cycle time, 3 × poll interval) = 15 s, until the next part.
+    assert.equal(states[2]!.since, new Date(t0 + 20 * MIN + 15_000).toISOString());
+    assert.equal(states[3]!.since, new Date(t0 + 30 * MIN + 5000).toISOString());
+    const hour = h.oee('hour:2026-11-23T06:00:00.000Z')!;
+    assert.equal(hour.counts.total, parts - 2, 'the parts read at 07:00 belong to the next hour');
+    assert.equal(hour.counts.reject, hour.counts.total - hour.counts.good);
+    assert.equal(hour.counts.reject, Math.floor((parts - 2) / 10));
+  });
+});

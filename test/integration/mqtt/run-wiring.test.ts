@@ -26,7 +26,7 @@ describe('lineside run with a broker', () => {
       `agent: { id: edge-1, dataDir: ./data }
 location: { enterprise: acme, site: p1, area: hall, line: l1 }
 mqtt: { url: "${broker.url}", protocolVersion: 5 }
-http: { enabled: false }
+http: { port: 0 }
 machines:
   - { id: press-1, driver: sim, idealCycleTime: 1s, pollInterval: 200ms }
 `,
@@ -35,6 +35,7 @@ machines:
     after(() => agent.stop('SIGKILL'));
     const running = await agent.waitFor((l) => l.msg === 'lineside running');
     await agent.waitFor((l) => l.msg === 'subscribed to commands');
+    const { port } = await agent.waitFor((l) => l.msg === 'HTTP API listening');
     const statusTopic = 'lineside/v1/acme/p1/hall/l1/_agent/edge-1/status';
     await mes.until(() => mes.messages.some((m) => m.topic === statusTopic), 20_000, 'birth');
     const birth = agentStatusSchema.parse(mes.messages.find((m) => m.topic === statusTopic)!.json);
@@ -68,6 +69,21 @@ machines:
     const seqs = data.map((m) => m.json.seq as number);
     assert.deepEqual(seqs, seqs.map((_, i) => i + 1), 'seqs from 1 without gaps, in order');
     assert.ok(data.some((m) => m.topic.endsWith('/press-1/state')), 'state published');
+
+    const metrics = await (await fetch(`http://127.0.0.1:${String(port)}/metrics`)).text();
+    assert.match(metrics, /^lineside_mqtt_connected\{[^}]*\} 1$/m);
+    assert.match(metrics, /^lineside_commands_total\{[^}]*result="accepted"[^}]*\} 2$/m);
+    const lastSeq = Number(/^lineside_outbox_last_seq\{[^}]*\} (\d+)$/m.exec(metrics)?.[1]);
+    assert.ok(lastSeq >= seqs.length, `last seq ${lastSeq} in /metrics`);
+    const ready = (await (await fetch(`http://127.0.0.1:${String(port)}/readyz`)).text());
+    assert.doesNotMatch(ready, /broker not connected/);
+    await broker.stop();
+    await agent.waitFor((l) => l.code === 'LS_MQTT_DISCONNECTED');
+    const notReady = await fetch(`http://127.0.0.1:${String(port)}/readyz`);
+    assert.equal(notReady.status, 503);
+    assert.match(await notReady.text(), /broker not connected; \d+ messages buffered/);
+    await broker.restart();
+    await agent.waitFor((l) => l.msg === 'connected to broker' && l !== agent.lines.find((x) => x.msg === 'connected to broker'));
 
     assert.equal(await agent.stop('SIGTERM'), 0, agent.stderr);
     await mes.until(() => mes.messages.some((m) => m.topic === statusTopic && m.json.status === 'offline'), 10_000, 'offline');

@@ -28,6 +28,8 @@ export interface PublisherOptions {
   now?: () => number;
 }
 
+interface DirectPublish { topic: string; payload: string; retain: boolean; resolve: (acked: boolean) => void }
+
 /** Called on every connect (after the birth message), e.g. to subscribe to commands. */
 export type ConnectHook = (client: MqttClient) => void;
 
@@ -38,6 +40,8 @@ export interface PublisherStats {
   published: number;
   acked: number;
   connects: number;
+  /** Most QoS 1 publishes ever awaiting PUBACK at once, counted on the wire. */
+  peakOnWire: number;
   replay: ReplayProgress;
 }
 
@@ -56,6 +60,9 @@ export class Publisher implements Component {
   #inflight = 0;
   #replayUpTo = 0;
   #pumpScheduled = false;
+  /** Direct publishes waiting for window space, and those awaiting PUBACK. */
+  #direct: DirectPublish[] = [];
+  readonly #directInflight = new Set<DirectPublish>();
   #pacerTimer: NodeJS.Timeout | undefined;
   #loop: Promise<void> | undefined;
   #unsubscribe: (() => void) | undefined;
@@ -63,6 +70,7 @@ export class Publisher implements Component {
   #acked = 0;
   #connects = 0;
   #stopping = false;
+  #peakOnWire = 0;
 
   constructor(opts: PublisherOptions) {
     this.#o = opts;
@@ -80,17 +88,17 @@ export class Publisher implements Component {
     return this.#client?.connected === true;
   }
 
-  /** Publish outside the outbox (command replies). Resolves false when not connected or not acked. */
-  async publishDirect(topic: string, payload: string, retain = false): Promise<boolean> {
-    const client = this.#client;
-    if (!client?.connected) return false;
-    try {
-      await client.publishAsync(topic, payload, { qos: 1, retain });
-      return true;
-    } catch (err) {
-      this.#log.warn({ err, topic }, 'direct publish failed');
-      return false;
-    }
+  /**
+   * Publish outside the outbox (birth, command replies, the offline status). These share the
+   * in-flight window with the outbox's messages and go first, so the broker's Receive Maximum is
+   * never exceeded. Resolves true on PUBACK, false when not connected or the connection dropped.
+   */
+  publishDirect(topic: string, payload: string, retain = false): Promise<boolean> {
+    if (!this.#client?.connected) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      this.#direct.push({ topic, payload, retain, resolve });
+      this.#schedulePump();
+    });
   }
 
   async start(): Promise<void> {
@@ -106,7 +114,7 @@ export class Publisher implements Component {
     const client = this.#client;
     if (client?.connected) {
       try {
-        await withTimeout(client.publishAsync(this.#statusTopic, offlineStatus(this.#o.agentId, this.#now(), 'stopped'), { qos: 1, retain: true }), 2000, 'offline status');
+        await withTimeout(this.publishDirect(this.#statusTopic, offlineStatus(this.#o.agentId, this.#now(), 'stopped'), true), 2000, 'offline status');
         // A clean DISCONNECT: the broker discards the last will, the retained status says "stopped".
         await withTimeout(client.endAsync(false), 2000, 'mqtt disconnect');
       } catch (err) {
@@ -120,7 +128,7 @@ export class Publisher implements Component {
   }
 
   stats(): PublisherStats {
-    return { connected: this.connected, window: this.#window, inflight: this.#inflight, published: this.#published, acked: this.#acked, connects: this.#connects, replay: this.#pacer.progress() };
+    return { connected: this.connected, window: this.#window, inflight: this.#inflight, published: this.#published, acked: this.#acked, connects: this.#connects, peakOnWire: this.#peakOnWire, replay: this.#pacer.progress() };
   }
 
   async #run(): Promise<void> {
@@ -167,6 +175,15 @@ export class Publisher implements Component {
         error = err;
         this.#log.debug({ err }, 'mqtt error');
       });
+      // Outstanding QoS 1/2 publishes as the broker sees them, counted on the wire, so the
+      // window is checked independently of our own bookkeeping (stats().peakOnWire).
+      let onWire = 0;
+      client.on('packetsend', (packet) => {
+        if (packet.cmd === 'publish' && packet.qos > 0 && ++onWire > this.#peakOnWire) this.#peakOnWire = onWire;
+      });
+      client.on('packetreceive', (packet) => {
+        if (packet.cmd === 'puback' || packet.cmd === 'pubcomp') onWire--;
+      });
       client.on('connect', (connack) => {
         connected = true;
         this.#onConnected(client, connack);
@@ -191,8 +208,8 @@ export class Publisher implements Component {
     const brokerMax = connack.properties?.receiveMaximum;
     this.#window = Math.max(1, Math.min(this.#o.config.inflight, brokerMax ?? Infinity));
     this.#inflight = 0;
-    client.publish(this.#statusTopic, onlineStatus(this.#o.agentId, this.#now(), this.#o.version, this.#o.configHash), { qos: 1, retain: true }, (err) => {
-      if (err) this.#log.warn({ err }, 'birth message not acknowledged');
+    void this.publishDirect(this.#statusTopic, onlineStatus(this.#o.agentId, this.#now(), this.#o.version, this.#o.configHash), true).then((acked) => {
+      if (!acked) this.#log.warn('birth message not acknowledged');
     });
     // Everything not acknowledged goes again, from the oldest; everything committed so far is backlog.
     this.#o.outbox.release();
@@ -215,6 +232,9 @@ export class Publisher implements Component {
     else this.#log.warn({ code: 'LS_MQTT_DISCONNECTED', err: error, inflight: this.#inflight, depth: this.#o.outbox.stats().depth }, 'broker connection lost; buffering in the outbox');
     this.#client = undefined;
     this.#inflight = 0;
+    for (const d of [...this.#direct, ...this.#directInflight]) d.resolve(false);
+    this.#direct = [];
+    this.#directInflight.clear();
     clearTimeout(this.#pacerTimer);
     this.#pacerTimer = undefined;
     this.#o.outbox.release();
@@ -229,7 +249,9 @@ export class Publisher implements Component {
   #pump(): void {
     this.#pumpScheduled = false;
     const client = this.#client;
-    if (!client?.connected || this.#pacerTimer) return;
+    if (!client?.connected) return;
+    while (this.#direct.length && this.#inflight < this.#window) this.#sendDirect(client, this.#direct.shift()!);
+    if (this.#pacerTimer) return;
     while (this.#inflight < this.#window) {
       let max = this.#window - this.#inflight;
       if (this.#pacer.upToSeq > 0) {
@@ -268,6 +290,18 @@ export class Publisher implements Component {
       // Refill at once (coalesced per event-loop turn, so PUBACKs read together share one lease).
       // Waiting to refill in larger batches stalls against brokers without TCP_NODELAY (mosquitto's
       // default): their PUBACKs then wait for our delayed TCP ACK, ~40 ms per window.
+      this.#schedulePump();
+    });
+  }
+
+  #sendDirect(client: MqttClient, d: DirectPublish): void {
+    this.#inflight++;
+    this.#directInflight.add(d);
+    client.publish(d.topic, d.payload, { qos: 1, retain: d.retain }, (err) => {
+      if (client !== this.#client || !this.#directInflight.delete(d)) return;
+      this.#inflight--;
+      if (err) this.#log.warn({ err, topic: d.topic }, 'direct publish failed');
+      d.resolve(!err);
       this.#schedulePump();
     });
   }

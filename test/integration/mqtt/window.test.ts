@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import mqtt from 'mqtt';
 import { Mosquitto } from '../../helpers/mosquitto.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { Collector, analyse, missing } from './collector.ts';
@@ -17,7 +18,17 @@ describe('in-flight window', () => {
     after(() => agent.stop('SIGKILL'));
     const connected = await agent.msg('connected to broker');
     assert.equal(connected.window, 5);
-    const { lastSeq } = await agent.msg('drained', 60_000);
+    // Command replies share the window with the data: a burst of them must not overrun it either.
+    await agent.msg('subscribed to commands');
+    const replies = new Collector(broker.url, 'lineside/v1/acme/plant1/hall/line1/+/cmd/+/reply');
+    after(() => replies.close());
+    await replies.ready();
+    const sender = await mqtt.connectAsync(broker.url, { clientId: 'mes-window' });
+    after(() => sender.endAsync(true));
+    for (let i = 0; i < 300; i++) sender.publish('lineside/v1/acme/plant1/hall/line1/m1/cmd/job', '{"bad":', { qos: 1 });
+    await replies.until(() => replies.messages.length >= 300, 30_000, 'every reply');
+    const { lastSeq, peakOnWire } = await agent.msg('drained', 60_000);
+    assert.ok((peakOnWire as number) <= 5 && (peakOnWire as number) >= 2, `at most 5 publishes awaiting PUBACK on the wire, saw ${String(peakOnWire)}`);
     await mes.until(() => analyse(mes.data()).firstSeqs.length >= (lastSeq as number), 30_000, 'every seq');
     const { firstSeqs } = analyse(mes.data());
     assert.deepEqual(missing(firstSeqs, 1, lastSeq as number), []);

@@ -41,6 +41,8 @@ export interface OutboxStats {
   lastSeq: number;
   appended: number;
   acked: number;
+  /** Events refused because their body could not be serialised. */
+  rejected: number;
 }
 
 
@@ -73,6 +75,7 @@ export class Outbox implements EventSink, Component {
   #dropped = 0;
   #appended = 0;
   #ackedTotal = 0;
+  #rejected = 0;
   #lastAgeSweep = 0;
   #lastCompact = 0;
   #failing: string | undefined;
@@ -125,8 +128,19 @@ export class Outbox implements EventSink, Component {
 
   #push(events: MachineEvent[], prio?: number): void {
     for (const e of events) {
-      const body = JSON.stringify(e.body);
-      this.#pending.push({ machine: e.machine, kind: e.kind, schema: e.schema, ts: e.ts, prio: prio ?? PRIORITY[e.kind] ?? 0, body, size: Buffer.byteLength(body) + ROW_OVERHEAD });
+      let body: string;
+      try {
+        body = JSON.stringify(e.body);
+        if (typeof body !== 'string' || body[0] !== '{') throw new TypeError('body is not an object');
+      } catch (err) {
+        // A body that cannot be serialised is a bug upstream; it must not stop the other events.
+        this.#rejected++;
+        this.#log.error({ code: 'LS_OUTBOX_BAD_EVENT', err, machine: e.machine, kind: e.kind, schema: e.schema }, 'event body cannot be serialised; event not stored');
+        continue;
+      }
+      // The envelope needs a valid time; a broken clock value becomes "now" rather than a crash later.
+      const ts = Number.isFinite(e.ts) && Math.abs(e.ts) < 8.64e15 ? e.ts : this.#now();
+      this.#pending.push({ machine: e.machine, kind: e.kind, schema: e.schema, ts, prio: prio ?? PRIORITY[e.kind] ?? 0, body, size: Buffer.byteLength(body) + ROW_OVERHEAD });
     }
     this.#appended += events.length;
     if (this.#pending.length >= FLUSH_AT) this.flush();
@@ -188,6 +202,7 @@ export class Outbox implements EventSink, Component {
       lastSeq: this.#lastSeq,
       appended: this.#appended,
       acked: this.#ackedTotal,
+      rejected: this.#rejected,
     };
   }
 

@@ -221,6 +221,20 @@ describe('outbox', () => {
     assert.ok(existsSync(file));
   });
 
+  it('refuses an unserialisable event without losing the others, and repairs an invalid ts', () => {
+    const { ob, cap } = outbox(tempDir());
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    ob.append([ev(1), { ...ev(2), body: circular }, { ...ev(3), body: { big: 10n } as unknown as Record<string, unknown> }, { ...ev(4), ts: Number.NaN }]);
+    ob.flush();
+    const rows = ob.lease(10);
+    assert.deepEqual(rows.map((r) => (JSON.parse(r.body) as { i: number }).i), [1, 4]);
+    assert.equal(rows[1]!.ts, 1_700_000_100_000, 'NaN ts replaced by now');
+    assert.equal(ob.stats().rejected, 2);
+    assert.equal(cap.lines.filter((l) => l.code === 'LS_OUTBOX_BAD_EVENT').length, 2);
+    ob.close();
+  });
+
   it('remembers command ids across restarts', () => {
     const dir = tempDir();
     let { ob } = outbox(dir);

@@ -243,7 +243,14 @@ export class Publisher implements Component {
   #schedulePump(): void {
     if (this.#pumpScheduled) return;
     this.#pumpScheduled = true;
-    setImmediate(() => this.#pump());
+    setImmediate(() => {
+      try {
+        this.#pump();
+      } catch (err) {
+        // Whatever went wrong with one batch, the agent keeps running; the rows stay in the outbox.
+        this.#log.error({ err }, 'publishing failed; retrying on the next commit or acknowledgement');
+      }
+    });
   }
 
   #pump(): void {

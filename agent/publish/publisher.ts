@@ -224,7 +224,7 @@ export class Publisher implements Component {
         this.#log.error({ err }, 'connect hook failed');
       }
     }
-    this.#pump();
+    this.#schedulePump();
   }
 
   #onDisconnected(error: Error | undefined): void {
@@ -266,7 +266,7 @@ export class Publisher implements Component {
         if (max === 0) {
           this.#pacerTimer = setTimeout(() => {
             this.#pacerTimer = undefined;
-            this.#pump();
+            this.#schedulePump();
           }, this.#pacer.waitMs());
           return;
         }

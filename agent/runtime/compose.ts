@@ -4,12 +4,15 @@
 import { mkdirSync } from 'node:fs';
 import type { Registry } from 'prom-client';
 import type { LoadedConfig } from '../../config/loader.ts';
+import type { CommandTarget } from '../events.ts';
 import { Readiness } from '../http/health.ts';
 import { createRegistry, registerFleetMetrics } from '../http/metrics.ts';
 import { HttpServer } from '../http/server.ts';
 import type { Logger } from '../log.ts';
 import { PipelineComponent } from '../pipeline-store/component.ts';
 import { LoggingEventSink } from '../pipeline-store/log-sink.ts';
+import { registerStoreAndForwardMetrics } from '../publish/metrics.ts';
+import { buildStoreAndForward, type StoreAndForward } from '../publish/store-and-forward.ts';
 import type { Component } from './component.ts';
 import { Fleet } from './fleet.ts';
 import { LiveValues, fanOut } from './live-values.ts';
@@ -24,6 +27,8 @@ export interface Agent {
   registry: Registry;
   http?: HttpServer;
   pipeline: PipelineComponent;
+  /** Outbox (where pipeline events go), publisher and command handler. */
+  out: StoreAndForward;
 }
 
 export interface ComposeOptions {
@@ -35,18 +40,28 @@ export function composeAgent(loaded: LoadedConfig, log: Logger, opts: ComposeOpt
   const registry = createRegistry(config.agent.id);
   const readiness = new Readiness();
   const live = new LiveValues();
-  // Until the outbox is wired, pipeline events are logged (debug) and counted.
+  // Commands reach the pipeline, built below; the pipeline answers "not running" until it started.
+  const target: CommandTarget = {
+    startJob: (...a) => pipeline.startJob(...a),
+    endJob: (...a) => pipeline.endJob(...a),
+    assignDowntimeReason: (...a) => pipeline.assignDowntimeReason(...a),
+  };
+  const out = buildStoreAndForward(config, loaded.hash, log, target, opts.now);
+  // Pipeline events go to the outbox (durable, then MQTT); the debug log of events stays.
   const events = new LoggingEventSink(log.child({ component: 'events' }));
-  const pipeline = new PipelineComponent({ config, log: log.child({ component: 'pipeline' }), sink: events, ...(opts.now ? { now: opts.now } : {}) });
-  const sink = fanOut([live, pipeline], (err) => log.error({ err }, 'reading sink failed'));
-  const fleet = new Fleet({ machines: config.machines, sink, log, dataDir: config.agent.dataDir, ...(opts.now ? { now: opts.now } : {}) });
+  const sink = { publish: (e: Parameters<LoggingEventSink['publish']>[0]) => (events.publish(e), out.outbox.publish(e)) };
+  const pipeline = new PipelineComponent({ config, log: log.child({ component: 'pipeline' }), sink, ...(opts.now ? { now: opts.now } : {}) });
+  const readings = fanOut([live, pipeline], (err) => log.error({ err }, 'reading sink failed'));
+  const fleet = new Fleet({ machines: config.machines, sink: readings, log, dataDir: config.agent.dataDir, ...(opts.now ? { now: opts.now } : {}) });
   registerFleetMetrics(registry, fleet);
+  registerStoreAndForwardMetrics(registry, out);
   readiness.add('drivers', () => {
     const down = Object.entries(fleet.status()).filter(([, s]) => s.state !== 'connected');
     return down.length
       ? { ok: false, reason: `not connected: ${down.map(([m, s]) => `${m} (${s.state}${s.lastError ? `: ${s.lastError}` : ''})`).join(', ')}` }
       : { ok: true };
   });
+  readiness.add('mqtt', () => (out.publisher.connected ? { ok: true } : { ok: false, reason: `broker not connected; ${out.outbox.stats().depth} messages buffered` }));
   const dataDir: Component = {
     name: 'data-dir',
     async start() {
@@ -57,7 +72,7 @@ export function composeAgent(loaded: LoadedConfig, log: Logger, opts: ComposeOpt
   const http = config.http.enabled
     ? new HttpServer({ host: config.http.host, port: config.http.port, ...(config.http.token ? { token: config.http.token } : {}), readiness, registry, log: log.child({ component: 'http' }) })
     : undefined;
-  const components: Component[] = [dataDir, ...(http ? [http] : []), pipeline, fleet];
+  const components: Component[] = [dataDir, ...out.components, ...(http ? [http] : []), pipeline, fleet];
   const runtime = new Runtime(components, log);
-  return { runtime, fleet, live, loaded, readiness, registry, pipeline, ...(http ? { http } : {}) };
+  return { runtime, fleet, live, loaded, readiness, registry, pipeline, out, ...(http ? { http } : {}) };
 }

@@ -1,0 +1,412 @@
+// The store-and-forward outbox: every outbound message is appended here before it is sent, and
+// leaves only when the broker acknowledged it (lease → ack, or release to send again).
+//
+// Durability: append() buffers the events of the current tick; one transaction per tick
+// (buffer.commitInterval) assigns their seqs and commits them, so throughput stays near raw
+// SQLite. A message is durable from that commit (flush() forces it at once). The publisher
+// only ever leases committed rows, so a crash loses at most the last tick of events that no
+// one has seen, and never a seq that anyone has seen: seqs are assigned inside the commit.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Component } from '../runtime/component.ts';
+import type { EventSink, MachineEvent } from '../events.ts';
+import type { Logger } from '../log.ts';
+import { DROP_REPORT_SCHEMA, type DropReport } from '../contract/status.ts';
+import { DropTally, MAX_PRIORITY, PRIORITY, ROW_OVERHEAD, dropForSpace, dropFromMemory, dropOlderThan, type DropReason, type PendingRow } from './bounds.ts';
+import { CommandLog } from './command-log.ts';
+import { isCorruption, isDiskFull, moveAside, openDatabase, prepareStatements, type Db, type Statements, type SyncMode, type LeasedRow } from './database.ts';
+import { SeqReservation } from './seq-reservation.ts';
+
+export interface OutboxOptions {
+  dataDir: string;
+  synchronous: SyncMode;
+  /** Group-commit tick (ms). */
+  commitInterval: number;
+  maxBytes: number;
+  /** ms */
+  maxAge: number;
+  log: Logger;
+  now?: () => number;
+  /** Test hook: caps the database size in pages so SQLITE_FULL can be provoked for real. */
+  maxPageCount?: number;
+}
+
+export type OutboxRow = LeasedRow;
+
+export interface OutboxStats {
+  depth: number;
+  bytes: number;
+  dropped: number;
+  oldestAgeMs: number;
+  lastSeq: number;
+  appended: number;
+  acked: number;
+  /** Events refused because their body could not be serialised. */
+  rejected: number;
+}
+
+
+
+/** Commit at once when this many events wait, so a burst does not grow the buffer unbounded. */
+const FLUSH_AT = 20_000;
+/** Events held in memory while the disk refuses writes; beyond this the oldest telemetry goes. */
+const PENDING_LIMIT = 200_000;
+const AGE_SWEEP_MS = 5_000;
+const COMPACT_MS = 30_000;
+const COMMAND_RETENTION_MS = 30 * 86_400_000;
+
+export class Outbox implements EventSink, Component {
+  readonly name = 'outbox';
+  readonly file: string;
+  readonly #opts: OutboxOptions;
+  readonly #log: Logger;
+  readonly #now: () => number;
+  readonly #reservation: SeqReservation;
+  #db: Db | undefined;
+  #stmts: Statements | undefined;
+  #commands: CommandLog | undefined;
+  #pending: PendingRow[] = [];
+  #acked: OutboxRow[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #lastSeq = 0;
+  #cursor = 0;
+  #depth = 0;
+  #bytes = 0;
+  #dropped = 0;
+  #appended = 0;
+  #ackedTotal = 0;
+  #rejected = 0;
+  #lastAgeSweep = 0;
+  #lastCompact = 0;
+  #failing: string | undefined;
+  readonly #listeners = new Set<() => void>();
+
+  constructor(opts: OutboxOptions) {
+    this.#opts = opts;
+    this.#log = opts.log.child({ component: 'outbox' });
+    this.#now = opts.now ?? Date.now;
+    this.file = join(opts.dataDir, 'outbox.db');
+    this.#reservation = new SeqReservation(join(opts.dataDir, 'outbox.seq'));
+  }
+
+  async start(): Promise<void> {
+    this.open();
+    this.#timer = setInterval(() => this.tick(), this.#opts.commitInterval);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.close();
+  }
+
+  /** Open (or recover) the database. Synchronous; start() calls it. */
+  open(): void {
+    mkdirSync(this.#opts.dataDir, { recursive: true });
+    const { db, movedAside, corruptError } = openDatabase(this.file, this.#opts.synchronous, { now: this.#now(), maxPageCount: this.#opts.maxPageCount });
+    if (movedAside) this.#logCorrupt(movedAside, corruptError);
+    this.#attach(db);
+  }
+
+  /** Commit what is pending and close the file. */
+  close(): void {
+    if (!this.#db) return;
+    this.flush();
+    this.#db.close();
+    this.#db = undefined;
+  }
+
+  /** EventSink: the pipeline's way out. */
+  publish(events: MachineEvent[]): void {
+    this.append(events);
+  }
+
+  /** Buffer events for the current tick's commit. Never throws for a full or broken disk. */
+  append(events: MachineEvent[]): void {
+    this.#push(events);
+  }
+
+  #push(events: MachineEvent[], prio?: number): void {
+    for (const e of events) {
+      let body: string;
+      try {
+        body = JSON.stringify(e.body);
+        if (typeof body !== 'string' || body[0] !== '{') throw new TypeError('body is not an object');
+      } catch (err) {
+        // A body that cannot be serialised is a bug upstream; it must not stop the other events.
+        this.#rejected++;
+        this.#log.error({ code: 'LS_OUTBOX_BAD_EVENT', err, machine: e.machine, kind: e.kind, schema: e.schema }, 'event body cannot be serialised; event not stored');
+        continue;
+      }
+      // The envelope needs a valid time; a broken clock value becomes "now" rather than a crash later.
+      const ts = Number.isFinite(e.ts) && Math.abs(e.ts) < 8.64e15 ? e.ts : this.#now();
+      this.#pending.push({ machine: e.machine, kind: e.kind, schema: e.schema, ts, prio: prio ?? PRIORITY[e.kind] ?? 0, body, size: Buffer.byteLength(body) + ROW_OVERHEAD });
+    }
+    this.#appended += events.length;
+    if (this.#pending.length >= FLUSH_AT) this.flush();
+  }
+
+  /** Called after every commit that added rows (the publisher wakes up on it). */
+  onCommit(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Highest committed seq. */
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  /**
+   * Lease up to `max` committed rows after those already leased, in seq order. They stay in the
+   * outbox until ack(); release() makes everything not acked leasable again, from the oldest.
+   */
+  lease(max: number): OutboxRow[] {
+    if (!this.#stmts || max <= 0) return [];
+    try {
+      const rows = this.#stmts.lease.all(this.#cursor, max);
+      if (rows.length) this.#cursor = rows[rows.length - 1]!.seq;
+      return rows;
+    } catch (err) {
+      this.#onError(err, 'lease');
+      return [];
+    }
+  }
+
+  /** The broker acknowledged these rows; they are deleted with the next commit. */
+  ack(rows: OutboxRow[]): void {
+    for (const r of rows) this.#acked.push(r);
+  }
+
+  /** Give back every leased, unacknowledged row: the next lease starts again from the oldest. */
+  release(): void {
+    this.flush();
+    this.#cursor = 0;
+  }
+
+  stats(): OutboxStats {
+    let oldestAgeMs = 0;
+    if (this.#stmts && this.#depth > 0) {
+      try {
+        const oldest = this.#stmts.oldest.get();
+        if (oldest) oldestAgeMs = Math.max(0, this.#now() - oldest.ts);
+      } catch {
+        // stats never fail the caller
+      }
+    }
+    return {
+      depth: this.#depth + this.#pending.length - this.#acked.length,
+      bytes: this.#bytes,
+      dropped: this.#dropped,
+      oldestAgeMs,
+      lastSeq: this.#lastSeq,
+      appended: this.#appended,
+      acked: this.#ackedTotal,
+      rejected: this.#rejected,
+    };
+  }
+
+  recallCommand(id: string): string | undefined {
+    try {
+      return this.#commands?.recall(id);
+    } catch (err) {
+      this.#onError(err, 'recall command');
+      return undefined;
+    }
+  }
+
+  rememberCommand(id: string, machine: string, name: string, reply: string): void {
+    try {
+      this.#commands?.remember(id, machine, name, this.#now(), reply);
+    } catch (err) {
+      this.#onError(err, 'remember command');
+    }
+  }
+
+  /** The group commit: assign seqs to pending events, delete acked rows, one transaction. */
+  flush(): void {
+    if (!this.#db || !this.#stmts) return;
+    const pending = this.#pending;
+    const acked = this.#acked;
+    if (pending.length === 0 && acked.length === 0) return;
+    const s = this.#stmts;
+    let deleted = 0;
+    let deletedBytes = 0;
+    try {
+      this.#reservation.ensure(this.#lastSeq + pending.length);
+      this.#db.transaction(() => {
+        let seq = this.#lastSeq;
+        for (const p of pending) s.insert.run(++seq, p.machine, p.kind, p.schema, p.ts, p.prio, p.body);
+        if (pending.length) s.setSeq.run(seq);
+        for (const r of acked) {
+          // A row can be gone already (corrupt file replaced); count only real deletions.
+          if (s.del.run(r.seq).changes) {
+            deleted++;
+            deletedBytes += r.size;
+          }
+        }
+      })();
+    } catch (err) {
+      this.#onError(err, 'commit');
+      this.#enforcePendingLimit();
+      return;
+    }
+    if (this.#failing) {
+      this.#log.info({ code: 'LS_OUTBOX_RECOVERED', was: this.#failing }, 'outbox writes work again');
+      this.#failing = undefined;
+    }
+    this.#pending = [];
+    this.#acked = [];
+    this.#lastSeq += pending.length;
+    for (const p of pending) this.#bytes += p.size;
+    this.#bytes -= deletedBytes;
+    this.#depth += pending.length - deleted;
+    this.#ackedTotal += acked.length;
+    if (this.#bytes > this.#opts.maxBytes) this.#trim('maxBytes');
+    if (pending.length) for (const l of this.#listeners) l();
+  }
+
+  /** Timer body: commit, sweep by age, compact. Never throws. */
+  tick(): void {
+    try {
+      this.flush();
+      const now = this.#now();
+      if (now - this.#lastAgeSweep >= AGE_SWEEP_MS) {
+        this.#lastAgeSweep = now;
+        this.#trim('maxAge');
+      }
+      if (now - this.#lastCompact >= COMPACT_MS) {
+        this.#lastCompact = now;
+        this.compact();
+      }
+    } catch (err) {
+      this.#onError(err, 'tick');
+    }
+  }
+
+  /** Give free pages back to the file system (incremental vacuum) and truncate the WAL. */
+  compact(): void {
+    if (!this.#db) return;
+    try {
+      const free = this.#db.pragma('freelist_count', { simple: true }) as number;
+      const total = this.#db.pragma('page_count', { simple: true }) as number;
+      if (free > 256 && free * 4 > total) {
+        this.#db.pragma('incremental_vacuum');
+        this.#db.pragma('wal_checkpoint(TRUNCATE)');
+        this.#log.debug({ freedPages: free }, 'outbox compacted');
+      }
+    } catch (err) {
+      this.#onError(err, 'compact');
+    }
+  }
+
+  #attach(db: Db): void {
+    this.#db = db;
+    this.#stmts = prepareStatements(db);
+    this.#commands = new CommandLog(db);
+    const stored = this.#stmts.getSeq.get()?.value;
+    // A fresh file (first start, or a corrupt one moved aside) continues above every seq ever reserved.
+    this.#lastSeq = stored ?? this.#reservation.reserved;
+    if (stored === undefined && this.#lastSeq > 0) this.#stmts.setSeq.run(this.#lastSeq);
+    const agg = this.#stmts.aggregate.get()!;
+    this.#depth = agg.n;
+    this.#bytes = agg.bytes ?? 0;
+    this.#cursor = 0;
+    this.#commands.prune(this.#now() - COMMAND_RETENTION_MS);
+    this.#log.info({ file: this.file, depth: this.#depth, bytes: this.#bytes, lastSeq: this.#lastSeq, synchronous: this.#opts.synchronous }, 'outbox open');
+  }
+
+  #trim(reason: DropReason): void {
+    if (!this.#db) return;
+    const tally = new DropTally();
+    const cursor = this.#cursor;
+    try {
+      this.#db.transaction(() => {
+        if (reason === 'maxAge') dropOlderThan(this.#db!, this.#now() - this.#opts.maxAge, cursor, tally);
+        // Trim below the bound so a full outbox does not drop (and report) on every tick.
+        else dropForSpace(this.#db!, this.#bytes - Math.floor(this.#opts.maxBytes * 0.9), cursor, tally);
+      })();
+    } catch (err) {
+      this.#onError(err, `drop (${reason})`);
+      return;
+    }
+    if (tally.total === 0) return;
+    this.#depth -= tally.total;
+    this.#bytes -= tally.bytes;
+    this.#report(reason, tally);
+  }
+
+  /** Count, log and queue a drop report per machine (reports go last under bounds themselves). */
+  #report(reason: DropReason, tally: DropTally): void {
+    this.#dropped += tally.total;
+    this.#log.warn({ code: 'LS_OUTBOX_DROPPED', reason, dropped: tally.total, machines: [...tally.byMachine.keys()], droppedTotal: this.#dropped }, 'outbox bound reached: oldest messages dropped and reported');
+    const reports: MachineEvent[] = [];
+    for (const [machine, d] of tally.byMachine) {
+      const body: DropReport = {
+        event: 'outbox-drop', reason, count: d.count, byKind: d.byKind, firstSeq: d.firstSeq, lastSeq: d.lastSeq,
+        fromTs: new Date(d.fromTs).toISOString(), toTs: new Date(d.toTs).toISOString(),
+      };
+      reports.push({ kind: 'event', machine, schema: DROP_REPORT_SCHEMA, ts: this.#now(), body: body as unknown as Record<string, unknown> });
+    }
+    // Drop reports are kept as long as OEE: they explain the gaps.
+    this.#push(reports, MAX_PRIORITY);
+  }
+
+  /** While the disk refuses writes, memory is the buffer; bound it the same way as the file. */
+  #enforcePendingLimit(): void {
+    if (this.#pending.length <= PENDING_LIMIT) return;
+    const tally = new DropTally();
+    this.#pending = dropFromMemory(this.#pending, PENDING_LIMIT, tally);
+    this.#report('diskFull', tally);
+  }
+
+  #onError(err: unknown, what: string): void {
+    const code = (err as { code?: string } | null)?.code;
+    if (isCorruption(err)) {
+      this.#recoverFromCorruption(err as Error);
+      return;
+    }
+    const kind = isDiskFull(err) ? 'LS_OUTBOX_DISK_FULL' : 'LS_OUTBOX_WRITE_FAILED';
+    if (this.#failing !== kind) {
+      // Logged on the transition only; the recovery is logged once too.
+      this.#log.error({ code: kind, sqlite: code, err, during: what, pending: this.#pending.length }, 'outbox cannot write; keeping messages in memory and retrying every tick');
+      this.#failing = kind;
+    }
+    if (kind === 'LS_OUTBOX_DISK_FULL' && this.#db) {
+      // Free room inside the file: the oldest telemetry goes first, as with maxBytes.
+      const tally = new DropTally();
+      try {
+        this.#db.transaction(() => dropForSpace(this.#db!, Math.max(64 * 1024, this.#pending.reduce((n, p) => n + p.size, 0) * 2), this.#cursor, tally))();
+      } catch {
+        return;
+      }
+      if (tally.total) {
+        this.#depth -= tally.total;
+        this.#bytes -= tally.bytes;
+        this.#report('diskFull', tally);
+      }
+    }
+  }
+
+  #recoverFromCorruption(err: Error): void {
+    try {
+      this.#db?.close();
+    } catch {
+      // closing a broken handle may fail too; the file is moved aside either way
+    }
+    this.#db = undefined;
+    this.#stmts = undefined;
+    try {
+      const aside = moveAside(this.file, this.#now());
+      this.#logCorrupt(aside, err);
+      this.open();
+      this.#acked = [];
+    } catch (again) {
+      this.#log.error({ code: 'LS_OUTBOX_UNAVAILABLE', err: again }, 'outbox cannot be reopened; keeping messages in memory');
+    }
+  }
+
+  #logCorrupt(aside: string, err: unknown): void {
+    this.#log.error({ code: 'LS_OUTBOX_CORRUPT', movedTo: aside, err }, 'OUTBOX DATABASE CORRUPT: moved aside and started a fresh one; its undelivered messages are in the moved file');
+  }
+}

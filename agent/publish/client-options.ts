@@ -1,0 +1,60 @@
+// mqtt.js options from the configuration: protocol version, credentials, TLS / mutual TLS, and
+// the retained last will. Reconnecting is ours (reconnectPeriod 0): each connection gets a
+// fresh client, so mqtt.js never replays its own in-memory queue behind the outbox's back.
+import { readFileSync } from 'node:fs';
+import type { IClientOptions } from 'mqtt';
+import type { LinesideConfig } from '../../config/schema/index.ts';
+import { AGENT_STATUS_SCHEMA, type AgentStatus } from '../contract/status.ts';
+
+export type MqttConfig = LinesideConfig['mqtt'];
+
+/** How long the broker keeps our session (and queues commands) while we are away, MQTT 5. */
+export const SESSION_EXPIRY_S = 86_400;
+
+export function offlineStatus(agentId: string, now: number, reason: AgentStatus['reason']): string {
+  const s: AgentStatus = { schema: AGENT_STATUS_SCHEMA, agentId, status: 'offline', ts: new Date(now).toISOString(), reason };
+  return JSON.stringify(s);
+}
+
+export function onlineStatus(agentId: string, now: number, version: string, configHash: string): string {
+  const s: AgentStatus = { schema: AGENT_STATUS_SCHEMA, agentId, status: 'online', ts: new Date(now).toISOString(), version, configHash };
+  return JSON.stringify(s);
+}
+
+function readPem(file: string | undefined, what: string): Buffer | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new Error(`mqtt.tls.${what}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+  }
+}
+
+export function clientOptions(cfg: MqttConfig, agentId: string, statusTopic: string, now: number): IClientOptions {
+  const opts: IClientOptions = {
+    clientId: cfg.clientId ?? `lineside-${agentId}`,
+    protocolVersion: cfg.protocolVersion,
+    keepalive: Math.max(1, Math.round(cfg.keepalive / 1000)),
+    connectTimeout: cfg.connectTimeout,
+    reconnectPeriod: 0,
+    // A persistent session: commands sent while the agent is away wait at the broker; the
+    // command log makes their redelivery harmless.
+    clean: false,
+    resubscribe: false,
+    will: { topic: statusTopic, payload: Buffer.from(offlineStatus(agentId, now, 'connection-lost')), qos: 1, retain: true },
+  };
+  if (cfg.protocolVersion === 5) opts.properties = { sessionExpiryInterval: SESSION_EXPIRY_S };
+  if (cfg.username !== undefined && cfg.username !== '') opts.username = cfg.username;
+  if (cfg.password !== undefined && cfg.password !== '') opts.password = cfg.password;
+  if (cfg.tls) {
+    const ca = readPem(cfg.tls.ca, 'ca');
+    const cert = readPem(cfg.tls.cert, 'cert');
+    const key = readPem(cfg.tls.key, 'key');
+    if (ca) opts.ca = ca;
+    if (cert) opts.cert = cert;
+    if (key) opts.key = key;
+    opts.rejectUnauthorized = cfg.tls.rejectUnauthorized;
+    if (cfg.tls.servername) opts.servername = cfg.tls.servername;
+  }
+  return opts;
+}

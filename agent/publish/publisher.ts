@@ -1,0 +1,325 @@
+// Drains the outbox to the broker: leases committed rows in seq order, keeps up to `inflight`
+// QoS 1 publishes awaiting PUBACK, and acks each row in the outbox when its PUBACK arrives.
+// One connection, one ordered stream: the broker sees every machine's messages in seq order.
+// After a (re)connect everything unacknowledged is released and resent from the oldest, with
+// `replay: true`, paced at mqtt.replayRate; the retained status topic gets the birth message.
+import mqtt, { type IConnackPacket, type MqttClient } from 'mqtt';
+import type { EventKind } from '../events.ts';
+import type { Logger } from '../log.ts';
+import type { Component } from '../runtime/component.ts';
+import { withTimeout } from '../runtime/component.ts';
+import { Backoff, delay } from '../runtime/backoff.ts';
+import { encodeEnvelope } from '../contract/envelope.ts';
+import { machineTopic, statusTopic, type TopicRoot } from '../contract/topics.ts';
+import type { Outbox, OutboxRow } from '../outbox/outbox.ts';
+import { clientOptions, offlineStatus, onlineStatus, type MqttConfig } from './client-options.ts';
+import { ReplayPacer, type ReplayProgress } from './replay-pacer.ts';
+
+export type OutboxPort = Pick<Outbox, 'lease' | 'ack' | 'release' | 'onCommit' | 'lastSeq' | 'stats'>;
+
+export interface PublisherOptions {
+  config: MqttConfig;
+  agentId: string;
+  root: TopicRoot;
+  outbox: OutboxPort;
+  log: Logger;
+  version: string;
+  configHash: string;
+  now?: () => number;
+}
+
+interface DirectPublish { topic: string; payload: string; retain: boolean; resolve: (acked: boolean) => void }
+
+/** Called on every connect (after the birth message), e.g. to subscribe to commands. */
+export type ConnectHook = (client: MqttClient) => void;
+
+export interface PublisherStats {
+  connected: boolean;
+  window: number;
+  inflight: number;
+  published: number;
+  acked: number;
+  connects: number;
+  /** Most QoS 1 publishes ever awaiting PUBACK at once, counted on the wire. */
+  peakOnWire: number;
+  replay: ReplayProgress;
+}
+
+export class Publisher implements Component {
+  readonly name = 'publisher';
+  readonly #o: PublisherOptions;
+  readonly #log: Logger;
+  readonly #now: () => number;
+  readonly #statusTopic: string;
+  readonly #pacer: ReplayPacer;
+  readonly #topics = new Map<string, string>();
+  readonly #hooks = new Set<ConnectHook>();
+  readonly #abort = new AbortController();
+  #client: MqttClient | undefined;
+  #window = 1;
+  #inflight = 0;
+  #replayUpTo = 0;
+  #pumpScheduled = false;
+  /** Direct publishes waiting for window space, and those awaiting PUBACK. */
+  #direct: DirectPublish[] = [];
+  readonly #directInflight = new Set<DirectPublish>();
+  #pacerTimer: NodeJS.Timeout | undefined;
+  #loop: Promise<void> | undefined;
+  #unsubscribe: (() => void) | undefined;
+  #published = 0;
+  #acked = 0;
+  #connects = 0;
+  #stopping = false;
+  #peakOnWire = 0;
+
+  constructor(opts: PublisherOptions) {
+    this.#o = opts;
+    this.#log = opts.log.child({ component: 'publisher' });
+    this.#now = opts.now ?? Date.now;
+    this.#statusTopic = statusTopic(opts.root, opts.agentId);
+    this.#pacer = new ReplayPacer(opts.config.replayRate, Math.max(opts.config.inflight, Math.ceil(opts.config.replayRate / 10)), this.#log, this.#now);
+  }
+
+  onConnect(hook: ConnectHook): void {
+    this.#hooks.add(hook);
+  }
+
+  get connected(): boolean {
+    return this.#client?.connected === true;
+  }
+
+  /**
+   * Publish outside the outbox (birth, command replies, the offline status). These share the
+   * in-flight window with the outbox's messages and go first, so the broker's Receive Maximum is
+   * never exceeded. Resolves true on PUBACK, false when not connected or the connection dropped.
+   */
+  publishDirect(topic: string, payload: string, retain = false): Promise<boolean> {
+    if (!this.#client?.connected) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      this.#direct.push({ topic, payload, retain, resolve });
+      this.#schedulePump();
+    });
+  }
+
+  async start(): Promise<void> {
+    // Connecting happens in the background: an agent with no broker still runs and buffers.
+    this.#unsubscribe = this.#o.outbox.onCommit(() => this.#schedulePump());
+    this.#loop = this.#run().catch((err: unknown) => this.#log.error({ err }, 'publisher loop failed'));
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.#unsubscribe?.();
+    clearTimeout(this.#pacerTimer);
+    const client = this.#client;
+    if (client?.connected) {
+      try {
+        await withTimeout(this.publishDirect(this.#statusTopic, offlineStatus(this.#o.agentId, this.#now(), 'stopped'), true), 2000, 'offline status');
+        // A clean DISCONNECT: the broker discards the last will, the retained status says "stopped".
+        await withTimeout(client.endAsync(false), 2000, 'mqtt disconnect');
+      } catch (err) {
+        this.#log.warn({ err }, 'clean disconnect failed');
+      }
+    }
+    // Only now: aborting ends the connection (or the attempt) at once.
+    this.#abort.abort();
+    client?.end(true);
+    await this.#loop;
+  }
+
+  stats(): PublisherStats {
+    return { connected: this.connected, window: this.#window, inflight: this.#inflight, published: this.#published, acked: this.#acked, connects: this.#connects, peakOnWire: this.#peakOnWire, replay: this.#pacer.progress() };
+  }
+
+  async #run(): Promise<void> {
+    const cfg = this.#o.config;
+    const backoff = new Backoff({ minMs: cfg.reconnectMin, maxMs: Math.max(cfg.reconnectMin, cfg.reconnectMax) });
+    const signal = this.#abort.signal;
+    let failing = false;
+    while (!signal.aborted && !this.#stopping) {
+      let outcome: { connected: boolean; error?: Error };
+      try {
+        outcome = await this.#connectOnce();
+      } catch (err) {
+        outcome = { connected: false, error: err as Error };
+      }
+      const { connected, error } = outcome;
+      if (connected) {
+        backoff.reset();
+        failing = false;
+      } else if (!failing) {
+        this.#log.warn({ code: 'LS_MQTT_UNREACHABLE', url: cfg.url, err: error }, 'broker unreachable; buffering in the outbox and retrying with back-off');
+        failing = true;
+      }
+      if (signal.aborted) break;
+      await delay(backoff.next(), signal);
+    }
+  }
+
+  /** One connection from attempt to close. Resolves when it is over. */
+  #connectOnce(): Promise<{ connected: boolean; error?: Error }> {
+    const cfg = this.#o.config;
+    let opts;
+    try {
+      opts = clientOptions(cfg, this.#o.agentId, this.#statusTopic, this.#now());
+    } catch (err) {
+      return Promise.resolve({ connected: false, error: err as Error });
+    }
+    return new Promise((resolve) => {
+      let connected = false;
+      let error: Error | undefined;
+      const client = mqtt.connect(cfg.url, opts);
+      const onAbort = () => client.end(true);
+      this.#abort.signal.addEventListener('abort', onAbort, { once: true });
+      client.on('error', (err) => {
+        error = err;
+        this.#log.debug({ err }, 'mqtt error');
+      });
+      // Outstanding QoS 1/2 publishes as the broker sees them, counted on the wire, so the
+      // window is checked independently of our own bookkeeping (stats().peakOnWire).
+      let onWire = 0;
+      client.on('packetsend', (packet) => {
+        if (packet.cmd === 'publish' && packet.qos > 0 && ++onWire > this.#peakOnWire) this.#peakOnWire = onWire;
+      });
+      client.on('packetreceive', (packet) => {
+        if (packet.cmd === 'puback' || packet.cmd === 'pubcomp') onWire--;
+      });
+      client.on('connect', (connack) => {
+        connected = true;
+        this.#onConnected(client, connack);
+      });
+      client.on('close', () => {
+        this.#abort.signal.removeEventListener('abort', onAbort);
+        if (this.#client === client) this.#onDisconnected(error);
+        client.end(true);
+        client.removeAllListeners();
+        // A late error from a dead socket must not become an unhandled 'error' event.
+        client.on('error', () => {});
+        resolve({ connected, ...(error ? { error } : {}) });
+      });
+    });
+  }
+
+  #onConnected(client: MqttClient, connack: IConnackPacket): void {
+    this.#client = client;
+    this.#connects++;
+    // Publishes go out in bursts when the window refills; Nagle would hold them for a round trip.
+    (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+    const brokerMax = connack.properties?.receiveMaximum;
+    this.#window = Math.max(1, Math.min(this.#o.config.inflight, brokerMax ?? Infinity));
+    this.#inflight = 0;
+    void this.publishDirect(this.#statusTopic, onlineStatus(this.#o.agentId, this.#now(), this.#o.version, this.#o.configHash), true).then((acked) => {
+      if (!acked) this.#log.warn('birth message not acknowledged');
+    });
+    // Everything not acknowledged goes again, from the oldest; everything committed so far is backlog.
+    this.#o.outbox.release();
+    this.#replayUpTo = this.#o.outbox.lastSeq;
+    const depth = this.#o.outbox.stats().depth;
+    this.#log.info({ url: this.#o.config.url, window: this.#window, protocolVersion: this.#o.config.protocolVersion, sessionPresent: connack.sessionPresent, backlog: depth }, 'connected to broker');
+    this.#pacer.begin(depth > 0 ? this.#replayUpTo : 0, depth);
+    for (const hook of this.#hooks) {
+      try {
+        hook(client);
+      } catch (err) {
+        this.#log.error({ err }, 'connect hook failed');
+      }
+    }
+    this.#schedulePump();
+  }
+
+  #onDisconnected(error: Error | undefined): void {
+    if (this.#stopping) this.#log.info({ inflight: this.#inflight }, 'disconnected from broker');
+    else this.#log.warn({ code: 'LS_MQTT_DISCONNECTED', err: error, inflight: this.#inflight, depth: this.#o.outbox.stats().depth }, 'broker connection lost; buffering in the outbox');
+    this.#client = undefined;
+    this.#inflight = 0;
+    for (const d of [...this.#direct, ...this.#directInflight]) d.resolve(false);
+    this.#direct = [];
+    this.#directInflight.clear();
+    clearTimeout(this.#pacerTimer);
+    this.#pacerTimer = undefined;
+    this.#o.outbox.release();
+  }
+
+  #schedulePump(): void {
+    if (this.#pumpScheduled) return;
+    this.#pumpScheduled = true;
+    setImmediate(() => {
+      try {
+        this.#pump();
+      } catch (err) {
+        // Whatever went wrong with one batch, the agent keeps running; the rows stay in the outbox.
+        this.#log.error({ err }, 'publishing failed; retrying on the next commit or acknowledgement');
+      }
+    });
+  }
+
+  #pump(): void {
+    this.#pumpScheduled = false;
+    const client = this.#client;
+    if (!client?.connected) return;
+    while (this.#direct.length && this.#inflight < this.#window) this.#sendDirect(client, this.#direct.shift()!);
+    if (this.#pacerTimer) return;
+    while (this.#inflight < this.#window) {
+      let max = this.#window - this.#inflight;
+      if (this.#pacer.upToSeq > 0) {
+        max = this.#pacer.take(max);
+        if (max === 0) {
+          this.#pacerTimer = setTimeout(() => {
+            this.#pacerTimer = undefined;
+            this.#schedulePump();
+          }, this.#pacer.waitMs());
+          return;
+        }
+      }
+      const rows = this.#o.outbox.lease(max);
+      if (rows.length === 0 || rows[rows.length - 1]!.seq >= this.#replayUpTo) this.#pacer.finish();
+      if (rows.length === 0) return;
+      for (const row of rows) this.#send(client, row);
+    }
+  }
+
+  #send(client: MqttClient, row: OutboxRow): void {
+    const replay = row.seq <= this.#replayUpTo;
+    const payload = encodeEnvelope(this.#o.agentId, row, this.#now(), replay);
+    this.#inflight++;
+    this.#published++;
+    client.publish(this.#topic(row.machine, row.kind), payload, { qos: this.#o.config.qos }, (err) => {
+      if (client !== this.#client) return;
+      this.#inflight--;
+      if (err) {
+        // Stays in the outbox; it goes again, in order, after the next reconnect.
+        this.#log.warn({ code: 'LS_MQTT_PUBLISH_FAILED', err, seq: row.seq }, 'publish not acknowledged');
+        return;
+      }
+      this.#acked++;
+      this.#o.outbox.ack([row]);
+      if (replay) this.#pacer.acked(1);
+      // Refill at once (coalesced per event-loop turn, so PUBACKs read together share one lease).
+      // Waiting to refill in larger batches stalls against brokers without TCP_NODELAY (mosquitto's
+      // default): their PUBACKs then wait for our delayed TCP ACK, ~40 ms per window.
+      this.#schedulePump();
+    });
+  }
+
+  #sendDirect(client: MqttClient, d: DirectPublish): void {
+    this.#inflight++;
+    this.#directInflight.add(d);
+    client.publish(d.topic, d.payload, { qos: 1, retain: d.retain }, (err) => {
+      if (client !== this.#client || !this.#directInflight.delete(d)) return;
+      this.#inflight--;
+      if (err) this.#log.warn({ err, topic: d.topic }, 'direct publish failed');
+      d.resolve(!err);
+      this.#schedulePump();
+    });
+  }
+
+  #topic(machine: string, kind: EventKind): string {
+    const key = `${machine}\u0000${kind}`;
+    let t = this.#topics.get(key);
+    if (t === undefined) {
+      t = machineTopic(this.#o.root, machine, kind);
+      this.#topics.set(key, t);
+    }
+    return t;
+  }
+}

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import fc from 'fast-check';
+import mqtt from 'mqtt';
+import { commandReplySchema } from '../../../agent/contract/commands.ts';
+import { commandTopic } from '../../../agent/contract/topics.ts';
+import { Mosquitto } from '../../helpers/mosquitto.ts';
+import { tempDir } from '../../helpers/tmp.ts';
+import { Collector, analyse, missing } from './collector.ts';
+import { LoadAgent } from './load-process.ts';
+
+const ROOT = { enterprise: 'acme', site: 'plant1', area: 'hall', line: 'line1' };
+const REPLIES = 'lineside/v1/acme/plant1/hall/line1/+/cmd/+/reply';
+
+/** Thousands of commands that must all be rejected: garbage, oversized, wrong shapes, wrong targets. */
+function malformed(count: number): Array<{ machine: string; name: string; payload: Buffer }> {
+  const name = fc.constantFrom('job', 'downtime-reason');
+  const cases = fc.oneof(
+    fc.record({ machine: fc.constant('m1'), name, payload: fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)) }),
+    fc.record({ machine: fc.constant('m2'), name, payload: fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v) ?? 'null')) }),
+    fc.record({ machine: fc.constant('m1'), name, payload: fc.integer({ min: 16 * 1024 + 1, max: 40_000 }).map((n) => Buffer.from(JSON.stringify({ commandId: 'big', pad: 'x'.repeat(n) }))) }),
+    // Nearly right: a job start without a product, a reason without its code, wrong types.
+    fc.record({ machine: fc.constant('m2'), name: fc.constant('job'), payload: fc.record({ commandId: fc.oneof(fc.string(), fc.integer()), action: fc.oneof(fc.constant('start'), fc.string()), orderId: fc.anything(), idealCycleTime: fc.oneof(fc.double(), fc.string()) }).map((o) => Buffer.from(JSON.stringify(o))) }),
+    fc.record({ machine: fc.constant('m1'), name: fc.constant('downtime-reason'), payload: fc.record({ commandId: fc.string({ minLength: 1 }), eventId: fc.anything(), text: fc.anything() }).map((o) => Buffer.from(JSON.stringify(o))) }),
+    // Well-formed but for a machine that is not there, or a command that does not exist.
+    fc.record({ machine: fc.stringMatching(/^[a-z]{3,8}$/).filter((m) => m !== 'm1' && m !== 'm2'), name: fc.constant('job'), payload: fc.constant(Buffer.from(JSON.stringify({ commandId: 'x', action: 'end', orderId: 'o' }))) }),
+    fc.record({ machine: fc.constant('m1'), name: fc.stringMatching(/^[a-z-]{1,12}$/).filter((n) => n !== 'job' && n !== 'downtime-reason'), payload: fc.constant(Buffer.from('{"commandId":"c"}')) }),
+    // Valid shape, unknown downtime event: the target says no.
+    fc.record({ machine: fc.constant('m2'), name: fc.constant('downtime-reason'), payload: fc.uuid().map((u) => Buffer.from(JSON.stringify({ commandId: u, eventId: `ev-${u}`, reasonCode: 'jam' }))) }),
+  );
+  return fc.sample(cases, { numRuns: count, seed: 20261122 });
+}
+
+describe('commands from the MES', () => {
+  it('answers thousands of malformed commands with error replies; the agent lives on and its output is unaffected', async (t) => {
+    const broker = await Mosquitto.start();
+    after(() => broker.stop());
+    const mes = new Collector(broker.url);
+    after(() => mes.close());
+    const replies = new Collector(broker.url, REPLIES);
+    after(() => replies.close());
+    await Promise.all([mes.ready(), replies.ready()]);
+    const agent = new LoadAgent({ dataDir: tempDir(), url: broker.url, rate: 200, stopAfterMs: 8000 });
+    after(() => agent.stop('SIGKILL'));
+    await agent.msg('subscribed to commands');
+    await mes.until(() => mes.data().length > 50, 20_000, 'live data');
+
+    const sender = await mqtt.connectAsync(broker.url, { clientId: 'fuzzer', reconnectPeriod: 0 });
+    after(() => sender.endAsync(true));
+    const cases = malformed(3000);
+    for (const c of cases) sender.publish(commandTopic(ROOT, c.machine, c.name), c.payload, { qos: 1 });
+    await replies.until(() => replies.messages.length >= cases.length, 60_000, 'a reply to every command');
+
+    const codes = new Map<string, number>();
+    for (const r of replies.messages) {
+      const reply = commandReplySchema.parse(r.json);
+      assert.equal(reply.status, 'rejected', JSON.stringify(reply));
+      assert.match(reply.code!, /^LS_CMD_[A-Z_]+$/);
+      assert.ok(reply.reason && reply.reason.length > 0);
+      assert.ok(r.topic.endsWith(`/${reply.machine}/cmd/${reply.command}/reply`));
+      codes.set(reply.code!, (codes.get(reply.code!) ?? 0) + 1);
+    }
+    t.diagnostic(`reply codes: ${JSON.stringify(Object.fromEntries(codes))}`);
+    assert.equal(replies.messages.length, cases.length, 'exactly one reply per command');
+    for (const code of ['LS_CMD_BAD_JSON', 'LS_CMD_INVALID', 'LS_CMD_TOO_LARGE', 'LS_CMD_UNKNOWN_MACHINE', 'LS_CMD_UNKNOWN_COMMAND', 'LS_CMD_UNKNOWN_EVENT']) assert.ok(codes.get(code), `${code} exercised`);
+
+    assert.ok(agent.alive, 'agent still running');
+    const { lastSeq } = await agent.msg('drained', 60_000);
+    await mes.until(() => analyse(mes.data()).firstSeqs.length >= (lastSeq as number), 30_000, 'every seq');
+    const { firstSeqs } = analyse(mes.data());
+    assert.deepEqual(missing(firstSeqs, 1, lastSeq as number), [], 'output unaffected: no seq missing');
+    assert.deepEqual(firstSeqs, [...firstSeqs].sort((a, b) => a - b), 'output unaffected: in order');
+  });
+
+  it('applies an accepted command once, even when it is delivered again, and says duplicate', async () => {
+    const broker = await Mosquitto.start();
+    after(() => broker.stop());
+    const replies = new Collector(broker.url, REPLIES);
+    after(() => replies.close());
+    await replies.ready();
+    const dataDir = tempDir();
+    const first = new LoadAgent({ dataDir, url: broker.url, rate: 10 });
+    after(() => first.stop('SIGKILL'));
+    let agent = first;
+    await agent.msg('subscribed to commands');
+    const sender = await mqtt.connectAsync(broker.url, { clientId: 'mes-cmd', reconnectPeriod: 0 });
+    after(() => sender.endAsync(true));
+    const start = JSON.stringify({ commandId: 'cmd-1', action: 'start', orderId: 'PO-1', product: 'widget', idealCycleTime: 1500, target: 100 });
+    await sender.publishAsync(commandTopic(ROOT, 'm1', 'job'), start, { qos: 1 });
+    await sender.publishAsync(commandTopic(ROOT, 'm1', 'job'), start, { qos: 1 });
+    await replies.until(() => replies.messages.length >= 2, 20_000, 'two replies');
+    // Across a restart, the command log still knows the id.
+    await agent.stop('SIGKILL');
+    agent = new LoadAgent({ dataDir, url: broker.url, rate: 10 });
+    after(() => agent.stop('SIGKILL'));
+    await agent.msg('subscribed to commands');
+    await sender.publishAsync(commandTopic(ROOT, 'm1', 'job'), start, { qos: 1 });
+    await replies.until(() => replies.messages.length >= 3, 20_000, 'third reply');
+    const r = replies.messages.map((m) => commandReplySchema.parse(m.json));
+    assert.deepEqual(r.map((x) => [x.status, x.duplicate ?? false]), [['accepted', false], ['accepted', true], ['accepted', true]]);
+    assert.ok(r.every((x) => x.commandId === 'cmd-1' && x.machine === 'm1' && x.command === 'job'));
+    assert.equal(first.lines.filter((l) => l.msg === 'command applied').length, 1, 'applied once');
+    assert.equal(agent.lines.filter((l) => l.msg === 'command applied').length, 0, 'not applied again after the restart');
+    await agent.stop('SIGKILL');
+  });
+});

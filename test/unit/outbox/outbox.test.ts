@@ -1,0 +1,248 @@
+import assert from 'node:assert/strict';
+import { closeSync, existsSync, openSync, readdirSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { EventKind, MachineEvent } from '../../../agent/events.ts';
+import { Outbox, type OutboxOptions } from '../../../agent/outbox/outbox.ts';
+import { DROP_REPORT_SCHEMA } from '../../../agent/contract/status.ts';
+import { captureLog } from '../../helpers/capture-log.ts';
+import { tempDir } from '../../helpers/tmp.ts';
+
+function ev(i: number, kind: EventKind = 'telemetry', machine = 'm1', pad = 0): MachineEvent {
+  return { kind, machine, schema: `lineside.${kind}/1`, ts: 1_700_000_000_000 + i, body: { i, pad: 'x'.repeat(pad) } };
+}
+
+function outbox(dir: string, over: Partial<OutboxOptions> = {}) {
+  const cap = captureLog();
+  const ob = new Outbox({ dataDir: dir, synchronous: 'normal', commitInterval: 10, maxBytes: 1 << 30, maxAge: 7 * 86_400_000, log: cap.log, now: () => 1_700_000_100_000, ...over });
+  ob.open();
+  return { ob, cap };
+}
+
+const seqs = (rows: Array<{ seq: number }>) => rows.map((r) => r.seq);
+
+describe('outbox', () => {
+  it('commits appends per flush, assigns seqs in the commit and leases only committed rows', () => {
+    const { ob } = outbox(tempDir());
+    ob.append([ev(1), ev(2)]);
+    assert.deepEqual(ob.lease(10), [], 'nothing is leasable before the commit');
+    assert.equal(ob.stats().depth, 2);
+    ob.flush();
+    const rows = ob.lease(10);
+    assert.deepEqual(seqs(rows), [1, 2]);
+    assert.equal(rows[0]!.machine, 'm1');
+    assert.deepEqual(JSON.parse(rows[1]!.body), { i: 2, pad: '' });
+    ob.close();
+  });
+
+  it('keeps rows until acked, re-leases from the oldest after release, deletes on ack', () => {
+    const { ob } = outbox(tempDir());
+    ob.append([ev(1), ev(2), ev(3), ev(4)]);
+    ob.flush();
+    const a = ob.lease(2);
+    const b = ob.lease(2);
+    assert.deepEqual([seqs(a), seqs(b)], [[1, 2], [3, 4]]);
+    assert.deepEqual(ob.lease(2), []);
+    ob.ack([a[0]!]);
+    ob.release();
+    assert.deepEqual(seqs(ob.lease(10)), [2, 3, 4], 'acked row gone, the rest re-leased in order');
+    assert.equal(ob.stats().depth, 3);
+    ob.close();
+  });
+
+  it('never reuses a seq: not after emptying, not after reopening, not after the file is deleted', () => {
+    const dir = tempDir();
+    let { ob } = outbox(dir);
+    ob.append([ev(1), ev(2), ev(3)]);
+    ob.flush();
+    ob.ack(ob.lease(10));
+    ob.flush();
+    assert.equal(ob.stats().depth, 0);
+    ob.append([ev(4)]);
+    ob.flush();
+    assert.deepEqual(seqs(ob.lease(10)), [4]);
+    ob.close();
+    ({ ob } = outbox(dir));
+    ob.append([ev(5)]);
+    ob.flush();
+    assert.deepEqual(seqs(ob.lease(10)), [4, 5]);
+    ob.close();
+    for (const f of readdirSync(dir)) if (f.startsWith('outbox.db')) writeFileSync(join(dir, f), '');
+    ({ ob } = outbox(dir));
+    ob.append([ev(6)]);
+    ob.flush();
+    const [row] = ob.lease(10);
+    assert.ok(row!.seq > 5, `seq ${row!.seq} continues above everything used before`);
+    ob.close();
+  });
+
+  it('commits on its tick and wakes listeners', async () => {
+    const { ob } = outbox(tempDir());
+    await ob.start();
+    const woke = new Promise<void>((resolve) => ob.onCommit(resolve));
+    ob.append([ev(1)]);
+    await woke;
+    assert.deepEqual(seqs(ob.lease(5)), [1]);
+    await ob.stop();
+  });
+
+  it('under maxBytes drops the oldest telemetry first, keeps oee/downtime/job, and reports the drop', () => {
+    const dir = tempDir();
+    const { ob, cap } = outbox(dir, { maxBytes: 200_000 });
+    const events: MachineEvent[] = [];
+    for (let i = 0; i < 400; i++) {
+      events.push(ev(i, 'telemetry', i % 2 ? 'm1' : 'm2', 1000));
+      if (i % 50 === 0) events.push(ev(i, 'oee', 'm1', 1000), ev(i, 'downtime', 'm2', 1000), ev(i, 'job', 'm1', 1000));
+    }
+    ob.append(events);
+    ob.flush();
+    const st = ob.stats();
+    assert.ok(st.bytes <= 200_000, `bytes ${st.bytes} within the bound`);
+    assert.ok(st.dropped > 0);
+    ob.flush(); // commits the drop reports
+    const rows = ob.lease(10_000);
+    const kinds = rows.map((r) => r.kind);
+    assert.equal(kinds.filter((k) => k === 'oee').length, 8, 'every OEE message kept');
+    assert.equal(kinds.filter((k) => k === 'downtime').length, 8);
+    assert.equal(kinds.filter((k) => k === 'job').length, 8);
+    const telemetry = rows.filter((r) => r.kind === 'telemetry');
+    const keptIdx = telemetry.map((r) => (JSON.parse(r.body) as { i: number }).i);
+    assert.equal(Math.min(...keptIdx), 400 - telemetry.length, 'the newest telemetry is what is left');
+    const reports = rows.filter((r) => r.schema === DROP_REPORT_SCHEMA).map((r) => ({ machine: r.machine, ...(JSON.parse(r.body) as { count: number; reason: string; byKind: Record<string, number> }) }));
+    assert.deepEqual(reports.map((r) => r.machine).sort(), ['m1', 'm2']);
+    assert.equal(reports.reduce((n, r) => n + r.count, 0), st.dropped);
+    assert.ok(reports.every((r) => r.reason === 'maxBytes' && Object.keys(r.byKind).join() === 'telemetry'));
+    assert.ok(cap.find((l) => l.code === 'LS_OUTBOX_DROPPED'));
+    ob.close();
+  });
+
+  it('drops messages older than maxAge and reports them', () => {
+    let now = 1_700_000_000_000;
+    const { ob } = outbox(tempDir(), { maxAge: 60_000, now: () => now });
+    ob.append([ev(0, 'oee'), ev(1)]);
+    ob.flush();
+    now += 120_000;
+    ob.append([{ ...ev(2), ts: now }]);
+    ob.tick();
+    ob.flush();
+    const rows = ob.lease(10);
+    assert.deepEqual(rows.map((r) => r.kind), ['telemetry', 'event']);
+    const report = JSON.parse(rows[1]!.body) as { reason: string; count: number; firstSeq: number; lastSeq: number };
+    assert.deepEqual([report.reason, report.count, report.firstSeq, report.lastSeq], ['maxAge', 2, 1, 2]);
+    ob.close();
+  });
+
+  it('survives a corrupt file: moves it aside, starts fresh with a higher seq, logs loudly', () => {
+    const dir = tempDir();
+    let { ob } = outbox(dir);
+    ob.append([ev(1), ev(2)]);
+    ob.flush();
+    ob.close();
+    writeFileSync(join(dir, 'outbox.db'), Buffer.alloc(8192, 0x5a));
+    const r = outbox(dir);
+    ob = r.ob;
+    const err = r.cap.find((l) => l.code === 'LS_OUTBOX_CORRUPT');
+    assert.ok(err, 'loud error logged');
+    assert.equal(err.level, 50);
+    assert.ok(readdirSync(dir).some((f) => f.startsWith('outbox.db.corrupt-')), 'corrupt file kept aside');
+    ob.append([ev(3)]);
+    ob.flush();
+    assert.ok(ob.lease(1)[0]!.seq > 2);
+    ob.close();
+  });
+
+  it('survives corruption found while running: moves the file aside, keeps accepting events, seqs continue above', () => {
+    const dir = tempDir();
+    const { ob, cap } = outbox(dir);
+    for (let i = 0; i < 10; i++) {
+      ob.append(Array.from({ length: 500 }, (_, j) => ev(i * 500 + j, 'telemetry', 'm1', 4000)));
+      ob.flush();
+    }
+    // Garbage over 4 MiB of pages that are no longer in SQLite's 2 MiB page cache.
+    const fd = openSync(join(dir, 'outbox.db'), 'r+');
+    writeSync(fd, Buffer.alloc(4 << 20, 0x41), 0, 4 << 20, 40_960);
+    closeSync(fd);
+    assert.doesNotThrow(() => {
+      for (let n = 0; n < 20 && ob.lease(500).length; n++);
+    });
+    assert.ok(cap.find((l) => l.code === 'LS_OUTBOX_CORRUPT'), 'loud error');
+    assert.ok(readdirSync(dir).some((f) => f.startsWith('outbox.db.corrupt-')));
+    ob.append([ev(1, 'oee')]);
+    ob.flush();
+    const rows = ob.lease(10);
+    assert.equal(rows.length, 1);
+    assert.ok(rows[0]!.seq > 5000, `seq ${rows[0]!.seq} above every seq used before`);
+    ob.close();
+  });
+
+  it('does not throw on SQLITE_FULL: keeps appending in memory, frees room by dropping telemetry, recovers', () => {
+    const dir = tempDir();
+    const { ob, cap } = outbox(dir, { maxPageCount: 64 });
+    for (let i = 0; i < 60; i++) {
+      ob.append(Array.from({ length: 20 }, (_, j) => ev(i * 20 + j, j === 0 ? 'oee' : 'telemetry', 'm1', 400)));
+      assert.doesNotThrow(() => ob.tick());
+    }
+    assert.ok(cap.find((l) => l.code === 'LS_OUTBOX_DISK_FULL'), 'disk full logged');
+    assert.ok(ob.stats().dropped > 0, 'telemetry dropped to make room');
+    const sent = ob.lease(100_000);
+    ob.ack(sent);
+    ob.flush();
+    ob.flush();
+    ob.append([ev(9999, 'oee')]);
+    ob.flush();
+    const rows = [...sent, ...ob.lease(100_000)];
+    assert.ok(rows.some((r) => r.schema === DROP_REPORT_SCHEMA), 'drop reported');
+    assert.equal(rows.filter((r) => r.kind === 'oee').length >= 1, true);
+    assert.ok(rows.some((r) => r.body.includes('9999')), 'writes work again once room was made');
+    assert.ok(cap.find((l) => l.code === 'LS_OUTBOX_RECOVERED'));
+    ob.close();
+  });
+
+  it('gives space back: the file shrinks after a large backlog is acked', () => {
+    const dir = tempDir();
+    const { ob } = outbox(dir);
+    for (let i = 0; i < 20; i++) ob.append(Array.from({ length: 500 }, (_, j) => ev(i * 500 + j, 'telemetry', 'm1', 500)));
+    ob.flush();
+    ob.compact();
+    const file = join(dir, 'outbox.db');
+    (ob as unknown as { close(): void }).close();
+    const big = statSync(file).size;
+    const { ob: ob2 } = outbox(dir);
+    for (;;) {
+      const rows = ob2.lease(5000);
+      if (!rows.length) break;
+      ob2.ack(rows);
+    }
+    ob2.flush();
+    ob2.compact();
+    ob2.close();
+    const small = statSync(file).size;
+    assert.ok(small < big / 4, `file shrank from ${big} to ${small}`);
+    assert.ok(existsSync(file));
+  });
+
+  it('refuses an unserialisable event without losing the others, and repairs an invalid ts', () => {
+    const { ob, cap } = outbox(tempDir());
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    ob.append([ev(1), { ...ev(2), body: circular }, { ...ev(3), body: { big: 10n } as unknown as Record<string, unknown> }, { ...ev(4), ts: Number.NaN }]);
+    ob.flush();
+    const rows = ob.lease(10);
+    assert.deepEqual(rows.map((r) => (JSON.parse(r.body) as { i: number }).i), [1, 4]);
+    assert.equal(rows[1]!.ts, 1_700_000_100_000, 'NaN ts replaced by now');
+    assert.equal(ob.stats().rejected, 2);
+    assert.equal(cap.lines.filter((l) => l.code === 'LS_OUTBOX_BAD_EVENT').length, 2);
+    ob.close();
+  });
+
+  it('remembers command ids across restarts', () => {
+    const dir = tempDir();
+    let { ob } = outbox(dir);
+    assert.equal(ob.recallCommand('c-1'), undefined);
+    ob.rememberCommand('c-1', 'm1', 'job', '{"status":"accepted"}');
+    ob.close();
+    ({ ob } = outbox(dir));
+    assert.equal(ob.recallCommand('c-1'), '{"status":"accepted"}');
+    ob.close();
+  });
+});

@@ -3,11 +3,14 @@
 // readiness awaited by connecting to it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions } from 'mqtt';
 import { tempDir } from './tmp.ts';
+
+/** Debian installs the broker in /usr/sbin, which a non-login PATH may lack. */
+const MOSQUITTO_BIN = process.env.MOSQUITTO_BIN ?? ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => existsSync(p)) ?? 'mosquitto';
 
 export async function freePort(): Promise<number> {
   const srv = createServer();
@@ -84,7 +87,7 @@ export class Mosquitto {
         '',
       ].join('\n'),
     );
-    const proc = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawn(MOSQUITTO_BIN, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.#proc = proc;
     proc.stderr!.on('data', (d: Buffer) => (this.log += d.toString()));
     const deadline = Date.now() + 20_000;

@@ -16,9 +16,9 @@ function typeOf(s: Json): string {
   return typeof s.type === 'string' ? s.type : 'any';
 }
 
-function walk(s: Json, path: string, required: boolean, rows: Row[]): void {
+function walk(s: Json, path: string, required: boolean, rows: Row[], silent = false): void {
   const description = typeof s.description === 'string' ? s.description : '';
-  if (path) {
+  if (path && !silent) {
     rows.push({
       path,
       type: typeOf(s),
@@ -29,9 +29,17 @@ function walk(s: Json, path: string, required: boolean, rows: Row[]): void {
   }
   const variants = (s.oneOf ?? s.anyOf) as Json[] | undefined;
   if (variants && variants.every((v) => v.type === 'object')) {
+    // Keys every variant shares unchanged are listed once; each variant then adds its own.
+    const propsOf = (v: Json) => (v.properties as Record<string, Json>) ?? {};
+    const first = propsOf(variants[0]!);
+    const shape = (p: Json | undefined) => JSON.stringify(p ? { ...p, default: undefined } : p);
+    const common = Object.keys(first).filter((k) => variants.every((v) => shape(propsOf(v)[k]) === shape(first[k])));
+    const requiredIn = (v: Json) => new Set((v.required as string[]) ?? []);
+    walk({ type: 'object', properties: Object.fromEntries(common.map((k) => [k, first[k]!])), required: common.filter((k) => variants.every((v) => requiredIn(v).has(k))) }, path, required, rows, true);
     for (const v of variants) {
-      const tag = Object.entries((v.properties as Record<string, Json>) ?? {}).find(([, p]) => 'const' in p);
-      walk({ ...v, description: undefined }, tag ? `${path} (${tag[0]}: ${String(tag[1].const)})` : path, required, rows);
+      const tag = Object.entries(propsOf(v)).find(([, p]) => 'const' in p);
+      const own = Object.fromEntries(Object.entries(propsOf(v)).filter(([k]) => !common.includes(k)));
+      walk({ type: 'object', properties: own, required: v.required }, tag ? `${path} (${tag[0]}: ${String(tag[1].const)})` : path, required, rows, true);
     }
     return;
   }

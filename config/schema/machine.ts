@@ -32,7 +32,7 @@ export const signalsSchema = z
   })
   .refine((s) => s.running !== undefined || s.partCount !== undefined, { error: 'expected at least one of running or partCount' })
   .refine((s) => !(s.rejectCount && s.goodCount), { error: 'give rejectCount or goodCount, not both' })
-  .describe('Where the OEE pipeline finds each signal, by tag name.');
+  .describe('Where the OEE pipeline finds each signal, by tag name. Required, except for `sim` machines, whose default maps the simulator tags (running, partCount, rejectCount, faultCode, changeover = mode 2).');
 
 export const statesSchema = z
   .strictObject({

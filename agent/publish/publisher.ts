@@ -14,6 +14,7 @@ import { machineTopic, statusTopic, type TopicRoot } from '../contract/topics.ts
 import type { Outbox, OutboxRow } from '../outbox/outbox.ts';
 import { clientOptions, offlineStatus, onlineStatus, type MqttConfig } from './client-options.ts';
 import { ReplayPacer, type ReplayProgress } from './replay-pacer.ts';
+import { E } from '../errors.ts';
 
 export type OutboxPort = Pick<Outbox, 'lease' | 'ack' | 'release' | 'onCommit' | 'lastSeq' | 'stats'>;
 
@@ -148,7 +149,7 @@ export class Publisher implements Component {
         backoff.reset();
         failing = false;
       } else if (!failing) {
-        this.#log.warn({ code: 'LS_MQTT_UNREACHABLE', url: cfg.url, err: error }, 'broker unreachable; buffering in the outbox and retrying with back-off');
+        this.#log.warn({ code: E.LS_MQTT_UNREACHABLE, url: cfg.url, err: error }, 'broker unreachable; buffering in the outbox and retrying with back-off');
         failing = true;
       }
       if (signal.aborted) break;
@@ -229,7 +230,7 @@ export class Publisher implements Component {
 
   #onDisconnected(error: Error | undefined): void {
     if (this.#stopping) this.#log.info({ inflight: this.#inflight }, 'disconnected from broker');
-    else this.#log.warn({ code: 'LS_MQTT_DISCONNECTED', err: error, inflight: this.#inflight, depth: this.#o.outbox.stats().depth }, 'broker connection lost; buffering in the outbox');
+    else this.#log.warn({ code: E.LS_MQTT_DISCONNECTED, err: error, inflight: this.#inflight, depth: this.#o.outbox.stats().depth }, 'broker connection lost; buffering in the outbox');
     this.#client = undefined;
     this.#inflight = 0;
     for (const d of [...this.#direct, ...this.#directInflight]) d.resolve(false);
@@ -288,7 +289,7 @@ export class Publisher implements Component {
       this.#inflight--;
       if (err) {
         // Stays in the outbox; it goes again, in order, after the next reconnect.
-        this.#log.warn({ code: 'LS_MQTT_PUBLISH_FAILED', err, seq: row.seq }, 'publish not acknowledged');
+        this.#log.warn({ code: E.LS_MQTT_PUBLISH_FAILED, err, seq: row.seq }, 'publish not acknowledged');
         return;
       }
       this.#acked++;

@@ -181,6 +181,12 @@ export const ERRORS = def({
     status: 405,
     action: 'Use GET.',
   },
+  LS_HTTP_UNAVAILABLE: {
+    meaning: 'The data behind the route is not available yet (the agent is starting or stopping).',
+    where: ['http'],
+    status: 503,
+    action: 'Retry in a few seconds.',
+  },
   LS_HTTP_INTERNAL: {
     meaning: 'The handler failed inside the agent.',
     where: ['http', 'log'],

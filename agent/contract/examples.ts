@@ -2,7 +2,7 @@
 // its schema, so the examples cannot drift from the contract.
 const at = '2026-03-02T06:14:05.120Z';
 const sent = '2026-03-02T06:14:05.180Z';
-const env = (schema: string, seq: number, data: unknown) => ({ schema, msgId: `edge-1:${seq}`, seq, ts: at, sentAt: sent, machine: 'press-1', replay: false, data });
+const env = <T,>(schema: string, seq: number, data: T) => ({ schema, msgId: `edge-1:${seq}`, seq, ts: at, sentAt: sent, machine: 'press-1', replay: false, data });
 
 const states = { unknown: 0, plannedStop: 1_800_000, fault: 600_000, changeover: 0, running: 24_300_000, stopped: 1_500_000 };
 

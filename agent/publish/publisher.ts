@@ -40,6 +40,8 @@ export interface PublisherStats {
   inflight: number;
   published: number;
   acked: number;
+  /** Publishes the broker refused or did not acknowledge (each goes again later). */
+  errors: number;
   connects: number;
   /** Most QoS 1 publishes ever awaiting PUBACK at once, counted on the wire. */
   peakOnWire: number;
@@ -68,6 +70,7 @@ export class Publisher implements Component {
   #loop: Promise<void> | undefined;
   #unsubscribe: (() => void) | undefined;
   #published = 0;
+  #errors = 0;
   #acked = 0;
   #connects = 0;
   #stopping = false;
@@ -129,7 +132,7 @@ export class Publisher implements Component {
   }
 
   stats(): PublisherStats {
-    return { connected: this.connected, window: this.#window, inflight: this.#inflight, published: this.#published, acked: this.#acked, connects: this.#connects, peakOnWire: this.#peakOnWire, replay: this.#pacer.progress() };
+    return { connected: this.connected, window: this.#window, inflight: this.#inflight, published: this.#published, acked: this.#acked, errors: this.#errors, connects: this.#connects, peakOnWire: this.#peakOnWire, replay: this.#pacer.progress() };
   }
 
   async #run(): Promise<void> {
@@ -289,6 +292,7 @@ export class Publisher implements Component {
       this.#inflight--;
       if (err) {
         // Stays in the outbox; it goes again, in order, after the next reconnect.
+        this.#errors++;
         this.#log.warn({ code: E.LS_MQTT_PUBLISH_FAILED, err, seq: row.seq }, 'publish not acknowledged');
         return;
       }

@@ -5,6 +5,7 @@ import { configReferenceMarkdown } from '../../config/docs.ts';
 import { configJsonSchema } from '../../config/jsonschema.ts';
 import { asyncApiYaml, payloadSchemaFiles } from '../contract/asyncapi.ts';
 import { errorsMarkdown } from '../errors.ts';
+import { openApiYaml } from '../http/openapi.ts';
 
 /** Every generated document of the repository: path → content. Tests compare them to the files. */
 export function generatedDocs(): Record<string, string> {
@@ -14,6 +15,7 @@ export function generatedDocs(): Record<string, string> {
     'docs/asyncapi.yaml': asyncApiYaml(),
     ...payloadSchemaFiles(),
     'docs/ERRORS.md': errorsMarkdown(),
+    'docs/openapi.yaml': openApiYaml(),
   };
 }
 

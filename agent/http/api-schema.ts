@@ -82,3 +82,13 @@ export const downtimeResponse = z.strictObject({
 
 export type MachineSummary = z.infer<typeof machineSummary>;
 export type MachineDetail = z.infer<typeof machineDetail>;
+
+export const healthResponse = z.strictObject({ status: z.literal('ok') });
+
+export const readyResponse = z.strictObject({
+  status: z.enum(['ready', 'not ready']),
+  checks: z.record(
+    z.string(),
+    z.strictObject({ ok: z.boolean(), reason: z.string().optional().describe('Why not ready.'), detail: z.record(z.string(), z.unknown()).optional() }),
+  ).describe('One entry per check: `drivers`, `mqtt`, `outbox`.'),
+});

@@ -93,11 +93,13 @@ export class HttpServer implements Component {
     const head = req.method === 'HEAD';
     try {
       const found = this.router.match(req.method ?? 'GET', url.pathname);
-      if (!found) throw new HttpError(404, E.LS_HTTP_NOT_FOUND, `no route ${url.pathname}`);
-      if ('allowed' in found) throw new HttpError(405, E.LS_HTTP_METHOD_NOT_ALLOWED, `use ${found.allowed.join(', ')}`);
-      if (needsToken && !found.route.public && !tokenMatches(req.headers.authorization, this.#o.token!)) {
+      // Without the token nothing but the public routes answers, not even "no such route".
+      const isPublic = found !== undefined && !('allowed' in found) && found.route.public;
+      if (needsToken && !isPublic && !tokenMatches(req.headers.authorization, this.#o.token!)) {
         throw new HttpError(401, E.LS_HTTP_UNAUTHORIZED, 'missing or wrong bearer token');
       }
+      if (!found) throw new HttpError(404, E.LS_HTTP_NOT_FOUND, `no route ${url.pathname}`);
+      if ('allowed' in found) throw new HttpError(405, E.LS_HTTP_METHOD_NOT_ALLOWED, `use ${found.allowed.join(', ')}`);
       send(res, await found.route.handler({ url, params: found.params, req }), head);
     } catch (err) {
       const e = err instanceof HttpError ? err : new HttpError(500, E.LS_HTTP_INTERNAL, 'internal error');

@@ -69,7 +69,7 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'One machine: link statistics, latest tag values, state, job and the live OEE of its open periods.',
           ...auth,
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'Machine id.' }],
-          responses: { 200: { description: 'The machine.', content: content(machineDetail) }, ...error(404, 'No such machine'), ...error(401, 'Token missing or wrong') },
+          responses: { 200: { description: 'The machine.', content: content(machineDetail) }, ...error(400, 'Malformed path'), ...error(404, 'No such machine'), ...error(401, 'Token missing or wrong') },
         },
       },
       '/api/v1/oee': {

@@ -1,5 +1,6 @@
 // A small router over node:http: exact paths and `{param}` segments, JSON in and out.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { E } from '../errors.ts';
 
 export interface RequestContext {
   url: URL;
@@ -45,7 +46,7 @@ export class Router {
       if (route.parts.length !== parts.length) continue;
       const params: Record<string, string> = {};
       const ok = route.parts.every((p, i) => {
-        if (p.startsWith('{') && p.endsWith('}')) return (params[p.slice(1, -1)] = decodeURIComponent(parts[i]!)), true;
+        if (p.startsWith('{') && p.endsWith('}')) return (params[p.slice(1, -1)] = decodeSegment(parts[i]!)), true;
         return p === parts[i];
       });
       if (!ok) continue;
@@ -53,6 +54,15 @@ export class Router {
       allowed.push(route.method);
     }
     return allowed.length ? { allowed } : undefined;
+  }
+}
+
+/** A path segment decoded; malformed escapes are a client error, not a 500. */
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new HttpError(400, E.LS_HTTP_BAD_REQUEST, `malformed escape in path segment "${s.slice(0, 64)}"`);
   }
 }
 

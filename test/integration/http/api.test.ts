@@ -102,6 +102,7 @@ machines:
       ['/api/v1/downtime?machine=press-1&from=2026-03-02T10:00:00Z&to=2026-03-02T09:00:00Z', 400, 'LS_HTTP_BAD_REQUEST', /from: must be before to/],
       ['/api/v1/downtime?machine=lathe-9', 404, 'LS_HTTP_NOT_FOUND', /no machine "lathe-9"/],
       ['/api/v1/machines/lathe-9', 404, 'LS_HTTP_NOT_FOUND', /no machine "lathe-9"/],
+      ['/api/v1/machines/%E0%A4%A', 400, 'LS_HTTP_BAD_REQUEST', /malformed escape/],
     ] as const) {
       const r = await get(base, path);
       assert.equal(r.status, status, `${path}: ${r.text}`);

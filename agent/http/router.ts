@@ -39,6 +39,11 @@ export class Router {
     return this;
   }
 
+  /** Every route as `METHOD /path/{param}` (for the OpenAPI test). */
+  routes(): string[] {
+    return this.#routes.map((r) => `${r.method} /${r.parts.join('/')}`);
+  }
+
   match(method: string, pathname: string): { route: Route; params: Record<string, string> } | { allowed: string[] } | undefined {
     const parts = pathname.split('/').filter(Boolean);
     const allowed: string[] = [];

@@ -6,13 +6,13 @@ import { z } from 'zod';
 import { ERRORS, type ErrorCodeInfo } from '../errors.ts';
 import { MESSAGES, ROOT_ADDRESS, type ContractMessage } from './messages.ts';
 
-const SCHEMA_BASE = 'https://lineside.dev/schemas/payloads/';
+const SCHEMA_BASE = 'urn:lineside:contract:v1:';
 
 /** Draft-07 JSON Schema of one message payload (what docs/schemas/payloads/{id}.json holds). */
 export function payloadJsonSchema(m: ContractMessage): Record<string, unknown> {
   const js = z.toJSONSchema(m.payload, { target: 'draft-7', io: 'output' }) as Record<string, unknown>;
   const { $schema, ...rest } = js;
-  return { $schema, $id: `${SCHEMA_BASE}${m.id}.json`, title: m.title, ...rest };
+  return { $schema, $id: `${SCHEMA_BASE}${m.id}`, title: m.title, ...rest };
 }
 
 /** docs/schemas/payloads/*.json: path → content. */

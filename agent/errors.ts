@@ -208,7 +208,7 @@ export function isErrorCode(code: string): code is ErrorCode {
 /** docs/ERRORS.md */
 export function errorsMarkdown(): string {
   const groups: Array<[string, string, string]> = [
-    ['LS_CONFIG_', 'Configuration', 'Reported by `lineside validate` and by `lineside run` before it starts (exit code 2).'],
+    ['LS_CONFIG_', 'Configuration', 'Reported by `lineside validate` and by `lineside run` before it starts (exit code 1).'],
     ['LS_CMD_', 'Command replies', 'The `code` of a rejected reply on `.../{machine}/cmd/{name}/reply` (schema `lineside.cmd-reply/1`).'],
     ['LS_MQTT_', 'MQTT link', 'The `code` field of JSON log lines.'],
     ['LS_OUTBOX_', 'Outbox', 'The `code` field of JSON log lines.'],

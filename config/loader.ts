@@ -7,11 +7,12 @@ import YAML, { LineCounter } from 'yaml';
 import { configSchema, type LinesideConfig } from './schema/index.ts';
 import { errorMap, formatIssue, zodIssues, type ConfigIssue } from './issues.ts';
 import { substituteDocument, type Env } from './substitute.ts';
+import { E } from '../agent/errors.ts';
 
 export type { ConfigIssue } from './issues.ts';
 
 export class ConfigError extends Error {
-  readonly code = 'LS_CONFIG_INVALID';
+  readonly code = E.LS_CONFIG_INVALID;
   readonly issues: ConfigIssue[];
   constructor(issues: ConfigIssue[]) {
     super(`invalid configuration (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${issues.map(formatIssue).join('\n')}`);

@@ -3,12 +3,19 @@ import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { configReferenceMarkdown } from '../../config/docs.ts';
 import { configJsonSchema } from '../../config/jsonschema.ts';
+import { asyncApiYaml, payloadSchemaFiles } from '../contract/asyncapi.ts';
+import { errorsMarkdown } from '../errors.ts';
+import { openApiYaml } from '../http/openapi.ts';
 
 /** Every generated document of the repository: path → content. Tests compare them to the files. */
 export function generatedDocs(): Record<string, string> {
   return {
     'docs/schemas/lineside.config.schema.json': `${JSON.stringify(configJsonSchema(), null, 2)}\n`,
     'docs/CONFIG.md': configReferenceMarkdown(),
+    'docs/asyncapi.yaml': asyncApiYaml(),
+    ...payloadSchemaFiles(),
+    'docs/ERRORS.md': errorsMarkdown(),
+    'docs/openapi.yaml': openApiYaml(),
   };
 }
 

@@ -8,6 +8,7 @@ import type { Component } from '../runtime/component.ts';
 import { COMMAND_REPLY_SCHEMA, COMMAND_SCHEMAS, MAX_COMMAND_BYTES, type CommandName, type CommandReply, type DowntimeReasonCommand, type JobCommand } from '../contract/commands.ts';
 import { commandReplyTopic, commandSubscription, parseCommandTopic, type TopicRoot } from '../contract/topics.ts';
 import { replyCode, type CommandErrorCode } from './errors.ts';
+import { E } from '../errors.ts';
 
 export interface CommandLogPort {
   recallCommand(key: string): string | undefined;
@@ -83,7 +84,7 @@ export class CommandHandler implements Component {
       } catch (err) {
         // handle() does not throw by design; this is the last guard of "never dies on input".
         this.#log.error({ err, topic: t }, 'command handling failed');
-        reply = this.#reject(null, at.machine, at.name, 'LS_CMD_FAILED', 'internal error while handling the command');
+        reply = this.#reject(null, at.machine, at.name, E.LS_CMD_FAILED, 'internal error while handling the command');
       }
       void this.#o.transport.publishDirect(commandReplyTopic(this.#o.root, at.machine, at.name), JSON.stringify(reply));
     });
@@ -92,22 +93,22 @@ export class CommandHandler implements Component {
   /** Validate, de-duplicate and apply one command; returns the reply to publish. Never throws. */
   handle(machine: string, name: string, payload: Uint8Array): CommandReply {
     this.#stats.received++;
-    if (payload.byteLength > MAX_COMMAND_BYTES) return this.#reject(null, machine, name, 'LS_CMD_TOO_LARGE', `payload is ${payload.byteLength} bytes; the limit is ${MAX_COMMAND_BYTES}`);
+    if (payload.byteLength > MAX_COMMAND_BYTES) return this.#reject(null, machine, name, E.LS_CMD_TOO_LARGE, `payload is ${payload.byteLength} bytes; the limit is ${MAX_COMMAND_BYTES}`);
     let json: unknown;
     try {
       json = JSON.parse(decoder.decode(payload));
     } catch (err) {
-      return this.#reject(null, machine, name, 'LS_CMD_BAD_JSON', `payload is not JSON: ${(err as Error).message.slice(0, 200)}`);
+      return this.#reject(null, machine, name, E.LS_CMD_BAD_JSON, `payload is not JSON: ${(err as Error).message.slice(0, 200)}`);
     }
     const rawId = typeof json === 'object' && json !== null && typeof (json as { commandId?: unknown }).commandId === 'string' ? ((json as { commandId: string }).commandId.slice(0, 128)) : null;
-    if (!Object.hasOwn(COMMAND_SCHEMAS, name)) return this.#reject(rawId, machine, name, 'LS_CMD_UNKNOWN_COMMAND', `unknown command "${name.slice(0, 64)}"; expected one of ${Object.keys(COMMAND_SCHEMAS).join(', ')}`);
+    if (!Object.hasOwn(COMMAND_SCHEMAS, name)) return this.#reject(rawId, machine, name, E.LS_CMD_UNKNOWN_COMMAND, `unknown command "${name.slice(0, 64)}"; expected one of ${Object.keys(COMMAND_SCHEMAS).join(', ')}`);
     const parsed = COMMAND_SCHEMAS[name as CommandName].safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       const where = issue.path.length ? issue.path.join('.') : '(root)';
-      return this.#reject(rawId, machine, name, 'LS_CMD_INVALID', `${where}: ${issue.message}`.slice(0, 300));
+      return this.#reject(rawId, machine, name, E.LS_CMD_INVALID, `${where}: ${issue.message}`.slice(0, 300));
     }
-    if (!this.#machines.has(machine)) return this.#reject(parsed.data.commandId, machine, name, 'LS_CMD_UNKNOWN_MACHINE', `no machine "${machine}" on this agent`);
+    if (!this.#machines.has(machine)) return this.#reject(parsed.data.commandId, machine, name, E.LS_CMD_UNKNOWN_MACHINE, `no machine "${machine}" on this agent`);
     const key = `${machine}/${name}/${parsed.data.commandId}`;
     const seen = this.#o.log.recallCommand(key);
     if (seen !== undefined) {
@@ -119,7 +120,7 @@ export class CommandHandler implements Component {
       result = this.#apply(machine, name as CommandName, parsed.data);
     } catch (err) {
       this.#log.error({ err, machine, command: name }, 'command target threw');
-      return this.#reject(parsed.data.commandId, machine, name, 'LS_CMD_FAILED', 'the machine pipeline failed to apply the command');
+      return this.#reject(parsed.data.commandId, machine, name, E.LS_CMD_FAILED, 'the machine pipeline failed to apply the command');
     }
     if (!result.ok) return this.#reject(parsed.data.commandId, machine, name, replyCode(result.code), result.reason);
     this.#stats.accepted++;
@@ -152,7 +153,7 @@ export class CommandHandler implements Component {
 
 /** Stands in for the machine pipeline until it is wired: every command is answered "unavailable". */
 export const UNAVAILABLE_TARGET: CommandTarget = {
-  startJob: () => ({ ok: false, code: 'LS_CMD_UNAVAILABLE', reason: 'the machine pipeline is not available in this build' }),
-  endJob: () => ({ ok: false, code: 'LS_CMD_UNAVAILABLE', reason: 'the machine pipeline is not available in this build' }),
-  assignDowntimeReason: () => ({ ok: false, code: 'LS_CMD_UNAVAILABLE', reason: 'the machine pipeline is not available in this build' }),
+  startJob: () => ({ ok: false, code: E.LS_CMD_UNAVAILABLE, reason: 'the machine pipeline is not available in this build' }),
+  endJob: () => ({ ok: false, code: E.LS_CMD_UNAVAILABLE, reason: 'the machine pipeline is not available in this build' }),
+  assignDowntimeReason: () => ({ ok: false, code: E.LS_CMD_UNAVAILABLE, reason: 'the machine pipeline is not available in this build' }),
 };

@@ -32,3 +32,20 @@ export class Readiness {
     return { ready, checks };
   }
 }
+
+export interface OutboxLimits {
+  maxOutboxDepth: number;
+  /** ms */
+  maxOutboxAge: number;
+}
+
+/** Not ready when the outbox backs up: the way out is stuck even if the broker says connected. */
+export function outboxCheck(stats: () => { depth: number; oldestAgeMs: number }, limits: OutboxLimits): ReadinessCheck {
+  return () => {
+    const { depth, oldestAgeMs } = stats();
+    const detail = { depth, oldestAgeSeconds: Math.round(oldestAgeMs / 1000), maxDepth: limits.maxOutboxDepth, maxAgeSeconds: Math.round(limits.maxOutboxAge / 1000) };
+    if (depth > limits.maxOutboxDepth) return { ok: false, reason: `outbox holds ${depth} messages (limit ${limits.maxOutboxDepth})`, detail };
+    if (depth > 0 && oldestAgeMs > limits.maxOutboxAge) return { ok: false, reason: `oldest outbox message is ${Math.round(oldestAgeMs / 1000)} s old (limit ${Math.round(limits.maxOutboxAge / 1000)} s)`, detail };
+    return { ok: true, detail };
+  };
+}

@@ -2,6 +2,7 @@
 // tests and embedded agents do not share counters. Gauges that mirror component state are
 // collected at scrape time rather than updated on every change.
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Pipeline } from '../pipeline/pipeline.ts';
 import type { Fleet } from '../runtime/fleet.ts';
 
 export function createRegistry(agentId: string): Registry {
@@ -64,4 +65,59 @@ export function registerFleetMetrics(registry: Registry, fleet: Fleet): void {
       },
     });
   }
+}
+
+const MACHINE_STATES = ['unknown', 'plannedStop', 'fault', 'changeover', 'running', 'stopped'] as const;
+const RATIOS = ['availability', 'performance', 'quality', 'oee'] as const;
+
+/** Per-machine state and live OEE of the open periods, read from the pipeline at scrape time. */
+export function registerMachineMetrics(registry: Registry, machines: readonly string[], pipeline: () => Pipeline | undefined): void {
+  new Gauge({
+    name: 'lineside_machine_state',
+    help: 'Current state of each machine (1 for the current state).',
+    labelNames: ['machine', 'state'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      const p = pipeline();
+      for (const machine of machines) {
+        const current = p?.machine(machine)?.state.state;
+        if (current) for (const state of MACHINE_STATES) this.set({ machine, state }, current === state ? 1 : 0);
+      }
+    },
+  });
+  new Gauge({
+    name: 'lineside_oee_ratio',
+    help: 'Live (provisional) OEE figures of each open period kind; absent while undefined (no planned time yet).',
+    labelNames: ['machine', 'period', 'metric'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      const p = pipeline();
+      for (const machine of machines) {
+        const mp = p?.machine(machine);
+        for (const period of mp?.openPeriods() ?? []) {
+          const f = mp!.figures(period.id);
+          if (f) for (const metric of RATIOS) if (f[metric] !== null) this.set({ machine, period: period.kind, metric }, f[metric]);
+        }
+      }
+    },
+  });
+  new Gauge({
+    name: 'lineside_parts_total',
+    help: 'Parts counted in each open period, by kind of count.',
+    labelNames: ['machine', 'period', 'count'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      const p = pipeline();
+      for (const machine of machines) {
+        const mp = p?.machine(machine);
+        for (const period of mp?.openPeriods() ?? []) {
+          const f = mp!.figures(period.id);
+          if (f) for (const count of ['total', 'good', 'reject'] as const) this.set({ machine, period: period.kind, count }, f.counts[count]);
+        }
+      }
+    },
+  });
 }

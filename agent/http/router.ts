@@ -1,5 +1,6 @@
 // A small router over node:http: exact paths and `{param}` segments, JSON in and out.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { E } from '../errors.ts';
 
 export interface RequestContext {
   url: URL;
@@ -38,6 +39,11 @@ export class Router {
     return this;
   }
 
+  /** Every route as `METHOD /path/{param}` (for the OpenAPI test). */
+  routes(): string[] {
+    return this.#routes.map((r) => `${r.method} /${r.parts.join('/')}`);
+  }
+
   match(method: string, pathname: string): { route: Route; params: Record<string, string> } | { allowed: string[] } | undefined {
     const parts = pathname.split('/').filter(Boolean);
     const allowed: string[] = [];
@@ -45,7 +51,7 @@ export class Router {
       if (route.parts.length !== parts.length) continue;
       const params: Record<string, string> = {};
       const ok = route.parts.every((p, i) => {
-        if (p.startsWith('{') && p.endsWith('}')) return (params[p.slice(1, -1)] = decodeURIComponent(parts[i]!)), true;
+        if (p.startsWith('{') && p.endsWith('}')) return (params[p.slice(1, -1)] = decodeSegment(parts[i]!)), true;
         return p === parts[i];
       });
       if (!ok) continue;
@@ -53,6 +59,15 @@ export class Router {
       allowed.push(route.method);
     }
     return allowed.length ? { allowed } : undefined;
+  }
+}
+
+/** A path segment decoded; malformed escapes are a client error, not a 500. */
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new HttpError(400, E.LS_HTTP_BAD_REQUEST, `malformed escape in path segment "${s.slice(0, 64)}"`);
   }
 }
 

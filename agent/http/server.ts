@@ -10,6 +10,7 @@ import type { Component } from '../runtime/component.ts';
 import { isLoopback, tokenMatches } from './auth.ts';
 import type { Readiness } from './health.ts';
 import { HttpError, Router, send } from './router.ts';
+import { E } from '../errors.ts';
 
 export interface HttpOptions {
   host: string;
@@ -78,7 +79,7 @@ export class HttpServer implements Component {
         });
       });
     } catch (err) {
-      if (!this.#bindFailed) log.error({ code: 'LS_HTTP_BIND_FAILED', host, port, err: (err as Error).message }, 'HTTP API cannot listen; the agent runs on and retries');
+      if (!this.#bindFailed) log.error({ code: E.LS_HTTP_BIND_FAILED, host, port, err: (err as Error).message }, 'HTTP API cannot listen; the agent runs on and retries');
       this.#bindFailed = true;
       return false;
     }
@@ -92,14 +93,16 @@ export class HttpServer implements Component {
     const head = req.method === 'HEAD';
     try {
       const found = this.router.match(req.method ?? 'GET', url.pathname);
-      if (!found) throw new HttpError(404, 'LS_HTTP_NOT_FOUND', `no route ${url.pathname}`);
-      if ('allowed' in found) throw new HttpError(405, 'LS_HTTP_METHOD_NOT_ALLOWED', `use ${found.allowed.join(', ')}`);
-      if (needsToken && !found.route.public && !tokenMatches(req.headers.authorization, this.#o.token!)) {
-        throw new HttpError(401, 'LS_HTTP_UNAUTHORIZED', 'missing or wrong bearer token');
+      // Without the token nothing but the public routes answers, not even "no such route".
+      const isPublic = found !== undefined && !('allowed' in found) && found.route.public;
+      if (needsToken && !isPublic && !tokenMatches(req.headers.authorization, this.#o.token!)) {
+        throw new HttpError(401, E.LS_HTTP_UNAUTHORIZED, 'missing or wrong bearer token');
       }
+      if (!found) throw new HttpError(404, E.LS_HTTP_NOT_FOUND, `no route ${url.pathname}`);
+      if ('allowed' in found) throw new HttpError(405, E.LS_HTTP_METHOD_NOT_ALLOWED, `use ${found.allowed.join(', ')}`);
       send(res, await found.route.handler({ url, params: found.params, req }), head);
     } catch (err) {
-      const e = err instanceof HttpError ? err : new HttpError(500, 'LS_HTTP_INTERNAL', 'internal error');
+      const e = err instanceof HttpError ? err : new HttpError(500, E.LS_HTTP_INTERNAL, 'internal error');
       if (!(err instanceof HttpError)) this.#o.log.error({ err, path: url.pathname }, 'HTTP handler failed');
       send(res, { status: e.status, body: { error: { code: e.code, message: e.message } }, headers: e.status === 401 ? { 'www-authenticate': 'Bearer' } : {} }, head);
     }

@@ -16,6 +16,7 @@ import { DropTally, MAX_PRIORITY, PRIORITY, ROW_OVERHEAD, dropForSpace, dropFrom
 import { CommandLog } from './command-log.ts';
 import { isCorruption, isDiskFull, moveAside, openDatabase, prepareStatements, type Db, type Statements, type SyncMode, type LeasedRow } from './database.ts';
 import { SeqReservation } from './seq-reservation.ts';
+import { E } from '../errors.ts';
 
 export interface OutboxOptions {
   dataDir: string;
@@ -135,7 +136,7 @@ export class Outbox implements EventSink, Component {
       } catch (err) {
         // A body that cannot be serialised is a bug upstream; it must not stop the other events.
         this.#rejected++;
-        this.#log.error({ code: 'LS_OUTBOX_BAD_EVENT', err, machine: e.machine, kind: e.kind, schema: e.schema }, 'event body cannot be serialised; event not stored');
+        this.#log.error({ code: E.LS_OUTBOX_BAD_EVENT, err, machine: e.machine, kind: e.kind, schema: e.schema }, 'event body cannot be serialised; event not stored');
         continue;
       }
       // The envelope needs a valid time; a broken clock value becomes "now" rather than a crash later.
@@ -252,7 +253,7 @@ export class Outbox implements EventSink, Component {
       return;
     }
     if (this.#failing) {
-      this.#log.info({ code: 'LS_OUTBOX_RECOVERED', was: this.#failing }, 'outbox writes work again');
+      this.#log.info({ code: E.LS_OUTBOX_RECOVERED, was: this.#failing }, 'outbox writes work again');
       this.#failing = undefined;
     }
     this.#pending = [];
@@ -339,7 +340,7 @@ export class Outbox implements EventSink, Component {
   /** Count, log and queue a drop report per machine (reports go last under bounds themselves). */
   #report(reason: DropReason, tally: DropTally): void {
     this.#dropped += tally.total;
-    this.#log.warn({ code: 'LS_OUTBOX_DROPPED', reason, dropped: tally.total, machines: [...tally.byMachine.keys()], droppedTotal: this.#dropped }, 'outbox bound reached: oldest messages dropped and reported');
+    this.#log.warn({ code: E.LS_OUTBOX_DROPPED, reason, dropped: tally.total, machines: [...tally.byMachine.keys()], droppedTotal: this.#dropped }, 'outbox bound reached: oldest messages dropped and reported');
     const reports: MachineEvent[] = [];
     for (const [machine, d] of tally.byMachine) {
       const body: DropReport = {
@@ -366,13 +367,13 @@ export class Outbox implements EventSink, Component {
       this.#recoverFromCorruption(err as Error);
       return;
     }
-    const kind = isDiskFull(err) ? 'LS_OUTBOX_DISK_FULL' : 'LS_OUTBOX_WRITE_FAILED';
+    const kind = isDiskFull(err) ? E.LS_OUTBOX_DISK_FULL : E.LS_OUTBOX_WRITE_FAILED;
     if (this.#failing !== kind) {
       // Logged on the transition only; the recovery is logged once too.
       this.#log.error({ code: kind, sqlite: code, err, during: what, pending: this.#pending.length }, 'outbox cannot write; keeping messages in memory and retrying every tick');
       this.#failing = kind;
     }
-    if (kind === 'LS_OUTBOX_DISK_FULL' && this.#db) {
+    if (kind === E.LS_OUTBOX_DISK_FULL && this.#db) {
       // Free room inside the file: the oldest telemetry goes first, as with maxBytes.
       const tally = new DropTally();
       try {
@@ -402,11 +403,11 @@ export class Outbox implements EventSink, Component {
       this.open();
       this.#acked = [];
     } catch (again) {
-      this.#log.error({ code: 'LS_OUTBOX_UNAVAILABLE', err: again }, 'outbox cannot be reopened; keeping messages in memory');
+      this.#log.error({ code: E.LS_OUTBOX_UNAVAILABLE, err: again }, 'outbox cannot be reopened; keeping messages in memory');
     }
   }
 
   #logCorrupt(aside: string, err: unknown): void {
-    this.#log.error({ code: 'LS_OUTBOX_CORRUPT', movedTo: aside, err }, 'OUTBOX DATABASE CORRUPT: moved aside and started a fresh one; its undelivered messages are in the moved file');
+    this.#log.error({ code: E.LS_OUTBOX_CORRUPT, movedTo: aside, err }, 'OUTBOX DATABASE CORRUPT: moved aside and started a fresh one; its undelivered messages are in the moved file');
   }
 }

@@ -22,6 +22,7 @@ export function registerStoreAndForwardMetrics(registry: Registry, out: StoreAnd
   gauge('lineside_mqtt_connected', '1 when connected to the broker.', () => (out.publisher.connected ? 1 : 0));
   gauge('lineside_mqtt_inflight', 'Publishes awaiting PUBACK.', () => out.publisher.stats().inflight);
   gauge('lineside_mqtt_published_total', 'Publishes sent (resends included).', () => out.publisher.stats().published);
+  gauge('lineside_mqtt_publish_errors_total', 'Publishes the broker refused or did not acknowledge (they stay in the outbox).', () => out.publisher.stats().errors);
   gauge('lineside_mqtt_acked_total', 'Publishes acknowledged by the broker.', () => out.publisher.stats().acked);
   gauge('lineside_mqtt_connects_total', 'Successful connections to the broker.', () => out.publisher.stats().connects);
   gauge('lineside_replay_remaining', 'Backlog messages still to replay after a reconnect.', () => out.publisher.stats().replay.remaining);

@@ -14,6 +14,7 @@ import { machineTopic, statusTopic, type TopicRoot } from '../contract/topics.ts
 import type { Outbox, OutboxRow } from '../outbox/outbox.ts';
 import { clientOptions, offlineStatus, onlineStatus, type MqttConfig } from './client-options.ts';
 import { ReplayPacer, type ReplayProgress } from './replay-pacer.ts';
+import { E } from '../errors.ts';
 
 export type OutboxPort = Pick<Outbox, 'lease' | 'ack' | 'release' | 'onCommit' | 'lastSeq' | 'stats'>;
 
@@ -39,6 +40,8 @@ export interface PublisherStats {
   inflight: number;
   published: number;
   acked: number;
+  /** Publishes the broker refused or did not acknowledge (each goes again later). */
+  errors: number;
   connects: number;
   /** Most QoS 1 publishes ever awaiting PUBACK at once, counted on the wire. */
   peakOnWire: number;
@@ -67,6 +70,7 @@ export class Publisher implements Component {
   #loop: Promise<void> | undefined;
   #unsubscribe: (() => void) | undefined;
   #published = 0;
+  #errors = 0;
   #acked = 0;
   #connects = 0;
   #stopping = false;
@@ -128,7 +132,7 @@ export class Publisher implements Component {
   }
 
   stats(): PublisherStats {
-    return { connected: this.connected, window: this.#window, inflight: this.#inflight, published: this.#published, acked: this.#acked, connects: this.#connects, peakOnWire: this.#peakOnWire, replay: this.#pacer.progress() };
+    return { connected: this.connected, window: this.#window, inflight: this.#inflight, published: this.#published, acked: this.#acked, errors: this.#errors, connects: this.#connects, peakOnWire: this.#peakOnWire, replay: this.#pacer.progress() };
   }
 
   async #run(): Promise<void> {
@@ -148,7 +152,7 @@ export class Publisher implements Component {
         backoff.reset();
         failing = false;
       } else if (!failing) {
-        this.#log.warn({ code: 'LS_MQTT_UNREACHABLE', url: cfg.url, err: error }, 'broker unreachable; buffering in the outbox and retrying with back-off');
+        this.#log.warn({ code: E.LS_MQTT_UNREACHABLE, url: cfg.url, err: error }, 'broker unreachable; buffering in the outbox and retrying with back-off');
         failing = true;
       }
       if (signal.aborted) break;
@@ -229,7 +233,7 @@ export class Publisher implements Component {
 
   #onDisconnected(error: Error | undefined): void {
     if (this.#stopping) this.#log.info({ inflight: this.#inflight }, 'disconnected from broker');
-    else this.#log.warn({ code: 'LS_MQTT_DISCONNECTED', err: error, inflight: this.#inflight, depth: this.#o.outbox.stats().depth }, 'broker connection lost; buffering in the outbox');
+    else this.#log.warn({ code: E.LS_MQTT_DISCONNECTED, err: error, inflight: this.#inflight, depth: this.#o.outbox.stats().depth }, 'broker connection lost; buffering in the outbox');
     this.#client = undefined;
     this.#inflight = 0;
     for (const d of [...this.#direct, ...this.#directInflight]) d.resolve(false);
@@ -288,7 +292,8 @@ export class Publisher implements Component {
       this.#inflight--;
       if (err) {
         // Stays in the outbox; it goes again, in order, after the next reconnect.
-        this.#log.warn({ code: 'LS_MQTT_PUBLISH_FAILED', err, seq: row.seq }, 'publish not acknowledged');
+        this.#errors++;
+        this.#log.warn({ code: E.LS_MQTT_PUBLISH_FAILED, err, seq: row.seq }, 'publish not acknowledged');
         return;
       }
       this.#acked++;

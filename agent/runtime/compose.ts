@@ -5,8 +5,9 @@ import { mkdirSync } from 'node:fs';
 import type { Registry } from 'prom-client';
 import type { LoadedConfig } from '../../config/loader.ts';
 import type { CommandTarget } from '../events.ts';
-import { Readiness } from '../http/health.ts';
-import { createRegistry, registerFleetMetrics } from '../http/metrics.ts';
+import { registerReadApi } from '../http/api.ts';
+import { outboxCheck, Readiness } from '../http/health.ts';
+import { createRegistry, registerFleetMetrics, registerMachineMetrics } from '../http/metrics.ts';
 import { HttpServer } from '../http/server.ts';
 import type { Logger } from '../log.ts';
 import { PipelineComponent } from '../pipeline-store/component.ts';
@@ -55,6 +56,7 @@ export function composeAgent(loaded: LoadedConfig, log: Logger, opts: ComposeOpt
   const fleet = new Fleet({ machines: config.machines, sink: readings, log, dataDir: config.agent.dataDir, ...(opts.now ? { now: opts.now } : {}) });
   registerFleetMetrics(registry, fleet);
   registerStoreAndForwardMetrics(registry, out);
+  registerMachineMetrics(registry, config.machines.map((m) => m.id), () => pipeline.pipeline);
   readiness.add('drivers', () => {
     const down = Object.entries(fleet.status()).filter(([, s]) => s.state !== 'connected');
     return down.length
@@ -62,6 +64,7 @@ export function composeAgent(loaded: LoadedConfig, log: Logger, opts: ComposeOpt
       : { ok: true };
   });
   readiness.add('mqtt', () => (out.publisher.connected ? { ok: true } : { ok: false, reason: `broker not connected; ${out.outbox.stats().depth} messages buffered` }));
+  readiness.add('outbox', outboxCheck(() => out.outbox.stats(), config.http.ready));
   const dataDir: Component = {
     name: 'data-dir',
     async start() {
@@ -70,7 +73,7 @@ export function composeAgent(loaded: LoadedConfig, log: Logger, opts: ComposeOpt
     async stop() {},
   };
   const http = config.http.enabled
-    ? new HttpServer({ host: config.http.host, port: config.http.port, ...(config.http.token ? { token: config.http.token } : {}), readiness, registry, log: log.child({ component: 'http' }) })
+    ? new HttpServer({ host: config.http.host, port: config.http.port, ...(config.http.token ? { token: config.http.token } : {}), readiness, registry, log: log.child({ component: 'http' }), routes: (router) => registerReadApi(router, { config, fleet, live, pipeline, ...(opts.now ? { now: opts.now } : {}) }) })
     : undefined;
   const components: Component[] = [dataDir, ...out.components, ...(http ? [http] : []), pipeline, fleet];
   const runtime = new Runtime(components, log);

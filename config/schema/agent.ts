@@ -28,6 +28,13 @@ export const httpSchema = z
     host: text('a host or address to bind').prefault('127.0.0.1').describe('Bind address. Anything but loopback requires `token`.'),
     port: int(0, 65535).prefault(8710).describe('TCP port (0 picks a free one).'),
     token: z.string().min(16, { error: 'expected a token of at least 16 characters' }).optional().describe('Bearer token required on every request when bound to a non-loopback address. Use ${VAR} or ${file:...}.'),
+    ready: z
+      .strictObject({
+        maxOutboxDepth: int(1, 1_000_000_000).prefault(100_000).describe('/readyz answers 503 when more messages than this wait in the outbox.'),
+        maxOutboxAge: duration({ min: '1s' }).prefault('5m').describe('/readyz answers 503 when the oldest message in the outbox is older than this (the way out is stuck).'),
+      })
+      .prefault({})
+      .describe('Outbox thresholds of /readyz (besides drivers and broker connected).'),
   })
   .describe('The local HTTP API: health, metrics and history.');
 

@@ -5,12 +5,16 @@ import { Mosquitto } from '../../helpers/mosquitto.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { Collector, analyse } from './collector.ts';
 import { LoadAgent } from './load-process.ts';
+import { ContractChecker } from '../../helpers/contract-checker.ts';
 
 describe('outbox bounds under a long outage', () => {
   it('drops the oldest telemetry first, reports every drop, keeps all OEE and downtime', async (t) => {
     // The MES's persistent session exists before the outage, as it would in a plant.
     const broker = await Mosquitto.start();
     after(() => broker.stop());
+    // The load fixture feeds synthetic bodies: envelopes, topics, status and replies are checked.
+    const contract = await ContractChecker.attach(broker.url, { bodies: 'envelope' });
+    after(() => contract.close());
     const port = broker.port;
     const mes = new Collector(broker.url);
     after(() => mes.close());
@@ -51,5 +55,7 @@ describe('outbox bounds under a long outage', () => {
     for (let n = telemetry[0]!; n <= appended; n++) if (n % 10 !== 0 && n % 25 !== 0) expected.push(n);
     assert.deepEqual(telemetry, expected, 'what is left of the telemetry is the newest, without holes');
     assert.ok(telemetry[0]! > 1, 'the oldest telemetry went');
+    assert.ok(contract.total > 0, 'the contract checker saw messages');
+    assert.deepEqual(contract.violations, [], contract.report());
   });
 });

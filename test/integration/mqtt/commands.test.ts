@@ -8,6 +8,7 @@ import { Mosquitto } from '../../helpers/mosquitto.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { Collector, analyse, missing } from './collector.ts';
 import { LoadAgent } from './load-process.ts';
+import { ContractChecker } from '../../helpers/contract-checker.ts';
 
 const ROOT = { enterprise: 'acme', site: 'plant1', area: 'hall', line: 'line1' };
 const REPLIES = 'lineside/v1/acme/plant1/hall/line1/+/cmd/+/reply';
@@ -35,6 +36,9 @@ describe('commands from the MES', () => {
   it('answers thousands of malformed commands with error replies; the agent lives on and its output is unaffected', async (t) => {
     const broker = await Mosquitto.start();
     after(() => broker.stop());
+    // The load fixture feeds synthetic bodies: envelopes, topics, status and replies are checked.
+    const contract = await ContractChecker.attach(broker.url, { bodies: 'envelope' });
+    after(() => contract.close());
     const mes = new Collector(broker.url);
     after(() => mes.close());
     const replies = new Collector(broker.url, REPLIES);
@@ -70,11 +74,16 @@ describe('commands from the MES', () => {
     const { firstSeqs } = analyse(mes.data());
     assert.deepEqual(missing(firstSeqs, 1, lastSeq as number), [], 'output unaffected: no seq missing');
     assert.deepEqual(firstSeqs, [...firstSeqs].sort((a, b) => a - b), 'output unaffected: in order');
+    assert.ok(contract.total > 0, 'the contract checker saw messages');
+    assert.deepEqual(contract.violations, [], contract.report());
   });
 
   it('applies an accepted command once, even when it is delivered again, and says duplicate', async () => {
     const broker = await Mosquitto.start();
     after(() => broker.stop());
+    // The load fixture feeds synthetic bodies: envelopes, topics, status and replies are checked.
+    const contract = await ContractChecker.attach(broker.url, { bodies: 'envelope' });
+    after(() => contract.close());
     const replies = new Collector(broker.url, REPLIES);
     after(() => replies.close());
     await replies.ready();
@@ -102,5 +111,7 @@ describe('commands from the MES', () => {
     assert.equal(first.lines.filter((l) => l.msg === 'command applied').length, 1, 'applied once');
     assert.equal(agent.lines.filter((l) => l.msg === 'command applied').length, 0, 'not applied again after the restart');
     await agent.stop('SIGKILL');
+    assert.ok(contract.total > 0, 'the contract checker saw messages');
+    assert.deepEqual(contract.violations, [], contract.report());
   });
 });

@@ -5,11 +5,15 @@ import { Mosquitto } from '../../helpers/mosquitto.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { Collector, analyse, missing } from './collector.ts';
 import { LoadAgent } from './load-process.ts';
+import { ContractChecker } from '../../helpers/contract-checker.ts';
 
 describe('agent crash under load', () => {
   it('kill -9 at random moments, five times: after restarts no seq is missing', async (t) => {
     const broker = await Mosquitto.start();
     after(() => broker.stop());
+    // The load fixture feeds synthetic bodies: envelopes, topics, status and replies are checked.
+    const contract = await ContractChecker.attach(broker.url, { bodies: 'envelope' });
+    after(() => contract.close());
     const mes = new Collector(broker.url);
     after(() => mes.close());
     await mes.ready();
@@ -41,5 +45,7 @@ describe('agent crash under load', () => {
     assert.deepEqual(firstSeqs, [...firstSeqs].sort((a, b) => a - b), 'first arrivals in seq order');
     assert.ok(dupIdsMatch);
     await final.stop();
+    assert.ok(contract.total > 0, 'the contract checker saw messages');
+    assert.deepEqual(contract.violations, [], contract.report());
   });
 });

@@ -6,6 +6,7 @@ import { Mosquitto } from '../../helpers/mosquitto.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { Collector, analyse, missing } from './collector.ts';
 import { LoadAgent } from './load-process.ts';
+import { ContractChecker } from '../../helpers/contract-checker.ts';
 
 const OUTAGE_MS = 30_000;
 
@@ -13,6 +14,9 @@ describe('broker outage under load', () => {
   it('delivers every seq in order after a 30 s outage; duplicates repeat their msgId', async (t) => {
     const broker = await Mosquitto.start();
     after(() => broker.stop());
+    // The load fixture feeds synthetic bodies: envelopes, topics, status and replies are checked.
+    const contract = await ContractChecker.attach(broker.url, { bodies: 'envelope' });
+    after(() => contract.close());
     const mes = new Collector(broker.url);
     after(() => mes.close());
     await mes.ready();
@@ -47,5 +51,7 @@ describe('broker outage under load', () => {
     assert.ok(data.filter((m) => (m.json.seq as number) > upTo + 1000).every((m) => m.json.replay === false), 'live messages after the backlog are not replay');
     assert.ok(data.filter((m) => { const s = m.json.seq as number; return s <= upTo && s > upTo - 1000; }).every((m) => m.json.replay === true), 'messages buffered during the outage carry replay: true');
     assert.ok(agent.lines.some((l) => l.msg === 'backlog replayed'));
+    assert.ok(contract.total > 0, 'the contract checker saw messages');
+    assert.deepEqual(contract.violations, [], contract.report());
   });
 });

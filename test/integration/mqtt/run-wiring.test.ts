@@ -11,11 +11,14 @@ import { AgentProcess } from '../../helpers/agent-process.ts';
 import { Mosquitto } from '../../helpers/mosquitto.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { Collector } from './collector.ts';
+import { ContractChecker } from '../../helpers/contract-checker.ts';
 
 describe('lineside run with a broker', () => {
   it('announces itself, publishes the pipeline through the outbox, applies commands, and says "stopped" on SIGTERM', async () => {
     const broker = await Mosquitto.start();
     after(() => broker.stop());
+    const contract = await ContractChecker.attach(broker.url);
+    after(() => contract.close());
     const mes = new Collector(broker.url);
     after(() => mes.close());
     await mes.ready();
@@ -88,5 +91,7 @@ machines:
     assert.equal(await agent.stop('SIGTERM'), 0, agent.stderr);
     await mes.until(() => mes.messages.some((m) => m.topic === statusTopic && m.json.status === 'offline'), 10_000, 'offline');
     assert.equal(mes.messages.filter((m) => m.topic === statusTopic).at(-1)!.json.reason, 'stopped');
+    assert.ok(contract.total > 0, 'the contract checker saw messages');
+    assert.deepEqual(contract.violations, [], contract.report());
   });
 });

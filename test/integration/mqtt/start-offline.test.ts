@@ -6,12 +6,16 @@ import { Mosquitto } from '../../helpers/mosquitto.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { Collector, analyse, missing } from './collector.ts';
 import { LoadAgent } from './load-process.ts';
+import { ContractChecker } from '../../helpers/contract-checker.ts';
 
 describe('start offline', () => {
   it('buffers with no broker and delivers everything, in order and marked replay, once the broker appears', async () => {
     // The MES's persistent session exists before the outage, as it would in a plant.
     const broker = await Mosquitto.start();
     after(() => broker.stop());
+    // The load fixture feeds synthetic bodies: envelopes, topics, status and replies are checked.
+    const contract = await ContractChecker.attach(broker.url, { bodies: 'envelope' });
+    after(() => contract.close());
     const port = broker.port;
     const mes = new Collector(broker.url);
     after(() => mes.close());
@@ -52,5 +56,7 @@ describe('start offline', () => {
     await mes.until(() => mes.messages.some((m) => m.topic.endsWith('/_agent/load/status') && m.json.status === 'offline'), 10_000, 'offline status');
     const last = mes.messages.filter((m) => m.topic.endsWith('/_agent/load/status')).at(-1)!;
     assert.equal(last.json.reason, 'stopped', 'a clean stop says so; the last will would say connection-lost');
+    assert.ok(contract.total > 0, 'the contract checker saw messages');
+    assert.deepEqual(contract.violations, [], contract.report());
   });
 });

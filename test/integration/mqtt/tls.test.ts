@@ -8,6 +8,7 @@ import { Mosquitto } from '../../helpers/mosquitto.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { analyse, missing, type Received } from './collector.ts';
 import { LoadAgent } from './load-process.ts';
+import { ContractChecker } from '../../helpers/contract-checker.ts';
 
 /** A CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl. */
 function makePki(dir: string) {
@@ -44,6 +45,8 @@ describe('TLS, mutual TLS, credentials and MQTT 3.1.1', () => {
     after(() => mes.endAsync(true));
     mes.on('message', (topic, p, packet) => received.push({ topic, json: JSON.parse(p.toString()) as Record<string, unknown>, retain: packet.retain }));
     await mes.subscribeAsync('lineside/v1/#', { qos: 1 });
+    const contract = await ContractChecker.attach(broker.url, { bodies: 'envelope', client: { ca: readFileSync(pki.ca), cert: readFileSync(pki.cert), key: readFileSync(pki.key), username: 'agent', password: 's3cret' } });
+    after(() => contract.close());
     const agent = new LoadAgent({ dataDir: tempDir(), url: broker.url, rate: 200, stopAfterMs: 1500, protocolVersion: 4, mqtt: { username: 'agent', password: 's3cret', tls: { ca: pki.ca, cert: pki.cert, key: pki.key } } });
     after(() => agent.stop('SIGKILL'));
     const connected = await agent.msg('connected to broker');
@@ -55,6 +58,8 @@ describe('TLS, mutual TLS, credentials and MQTT 3.1.1', () => {
     assert.deepEqual(missing(firstSeqs, 1, lastSeq as number), []);
     assert.ok(received.some((m) => m.topic.endsWith('/_agent/load/status') && m.json.status === 'online'));
     await agent.stop();
+    assert.ok(contract.total > 0, 'the contract checker saw messages');
+    assert.deepEqual(contract.violations, [], contract.report());
   });
 
   it('keeps buffering (and says why, once) when the broker refuses the credentials', async () => {

@@ -5,12 +5,16 @@ import { Mosquitto } from '../../helpers/mosquitto.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { Collector, analyse, missing } from './collector.ts';
 import { LoadAgent } from './load-process.ts';
+import { ContractChecker } from '../../helpers/contract-checker.ts';
 
 describe('in-flight window', () => {
   it('stays within the broker\'s Receive Maximum (MQTT 5) and still delivers everything in order', async () => {
     // mosquitto announces max_inflight_messages as its Receive Maximum; exceeding it is a protocol error.
     const broker = await Mosquitto.start({ extra: ['max_inflight_messages 5'] });
     after(() => broker.stop());
+    // The load fixture feeds synthetic bodies: envelopes, topics, status and replies are checked.
+    const contract = await ContractChecker.attach(broker.url, { bodies: 'envelope' });
+    after(() => contract.close());
     const mes = new Collector(broker.url);
     after(() => mes.close());
     await mes.ready();
@@ -34,5 +38,7 @@ describe('in-flight window', () => {
     assert.deepEqual(missing(firstSeqs, 1, lastSeq as number), []);
     assert.deepEqual(firstSeqs, [...firstSeqs].sort((a, b) => a - b));
     assert.equal(agent.lines.filter((l) => l.msg === 'connected to broker').length, 1, 'never disconnected for exceeding the window');
+    assert.ok(contract.total > 0, 'the contract checker saw messages');
+    assert.deepEqual(contract.violations, [], contract.report());
   });
 });

@@ -28,7 +28,7 @@ describe('contract', () => {
     assert.equal(replyCode('unknown-event'), 'LS_CMD_UNKNOWN_EVENT');
     assert.equal(replyCode('not-running'), 'LS_CMD_UNAVAILABLE');
     assert.equal(replyCode('LS_CMD_UNAVAILABLE'), 'LS_CMD_UNAVAILABLE');
-    assert.equal(replyCode('some new-thing'), 'LS_CMD_SOME_NEW_THING');
+    assert.equal(replyCode('some new-thing'), 'LS_CMD_REJECTED', 'unregistered codes never reach a reply');
   });
 
   it('documents every command error code in docs/STORE-AND-FORWARD.md', () => {

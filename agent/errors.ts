@@ -1,0 +1,241 @@
+// The one registry of Lineside's error codes. Config errors, command replies, HTTP errors and log
+// lines all take their `LS_…` code from here; docs/ERRORS.md is generated from it, and a test
+// fails when a code appears in the source without an entry (or the doc is stale).
+
+/** Where a code shows up: the surface a user or integrator meets it on. */
+export type ErrorSurface = 'config' | 'command-reply' | 'http' | 'log';
+
+export interface ErrorCodeInfo {
+  /** What went wrong, in one sentence. */
+  meaning: string;
+  where: readonly ErrorSurface[];
+  /** HTTP status when it is an HTTP error; log level when it is a log line. */
+  level?: 'error' | 'warn' | 'info';
+  status?: number;
+  /** What the reader should do about it. */
+  action: string;
+}
+
+const def = <T extends Record<string, ErrorCodeInfo>>(t: T) => t;
+
+export const ERRORS = def({
+  // Configuration
+  LS_CONFIG_INVALID: {
+    meaning: 'The configuration file is not valid: every problem is listed with file:line:col.',
+    where: ['config', 'log'],
+    level: 'error',
+    action: 'Fix the listed fields; `lineside validate --config FILE` checks a file without starting the agent.',
+  },
+  // Commands from the MES (the `code` of a rejected command reply)
+  LS_CMD_TOO_LARGE: {
+    meaning: 'The command payload is larger than the limit (16 KiB); it was not read.',
+    where: ['command-reply'],
+    action: 'Send a smaller payload; commands are small JSON documents.',
+  },
+  LS_CMD_BAD_JSON: {
+    meaning: 'The command payload is not valid UTF-8 JSON.',
+    where: ['command-reply'],
+    action: 'Send a JSON object encoded as UTF-8.',
+  },
+  LS_CMD_INVALID: {
+    meaning: 'The JSON does not match the command schema (the reason names the field).',
+    where: ['command-reply'],
+    action: 'Correct the named field; the command schemas are in docs/asyncapi.yaml.',
+  },
+  LS_CMD_UNKNOWN_COMMAND: {
+    meaning: 'No command of this name exists (known: job, downtime-reason).',
+    where: ['command-reply'],
+    action: 'Publish to `.../{machine}/cmd/job` or `.../{machine}/cmd/downtime-reason`.',
+  },
+  LS_CMD_UNKNOWN_MACHINE: {
+    meaning: 'This agent has no machine with the id in the topic.',
+    where: ['command-reply'],
+    action: 'Check the machine id (the topic level before `cmd`) against the agent configuration.',
+  },
+  LS_CMD_UNAVAILABLE: {
+    meaning: 'The machine pipeline that applies commands is not running in this build or state.',
+    where: ['command-reply'],
+    action: 'Retry once the agent is ready (/readyz); the command was not applied.',
+  },
+  LS_CMD_FAILED: {
+    meaning: 'Applying the command failed inside the agent; it was not applied.',
+    where: ['command-reply', 'log'],
+    level: 'error',
+    action: 'Retry with the same commandId; report the agent log line (a bug).',
+  },
+  LS_CMD_INVALID_JOB: {
+    meaning: 'The job order cannot be started as given (the reason says why).',
+    where: ['command-reply'],
+    action: 'Correct the order (the reason names the problem) and send it again.',
+  },
+  LS_CMD_NO_SUCH_JOB: {
+    meaning: 'The order to end is not the job running on the machine.',
+    where: ['command-reply'],
+    action: 'End the order that is running (the reason names it) or none.',
+  },
+  LS_CMD_UNKNOWN_EVENT: {
+    meaning: 'No downtime event with this id on the machine.',
+    where: ['command-reply'],
+    action: 'Use an `eventId` from the machine\'s `downtime` topic.',
+  },
+  LS_CMD_UNKNOWN_REASON: {
+    meaning: 'The reason code is not in the configured reason catalogue.',
+    where: ['command-reply'],
+    action: 'Use a code from the machine\'s reason catalogue in the configuration.',
+  },
+  LS_CMD_REJECTED: {
+    meaning: 'The machine pipeline refused the command for a reason without a code of its own (the reason says why).',
+    where: ['command-reply'],
+    action: 'Read the reason; correct the command and send it again.',
+  },
+  // MQTT link
+  LS_MQTT_UNREACHABLE: {
+    meaning: 'The broker cannot be reached (refused, TLS, credentials); the agent buffers and retries with back-off. Logged once per outage.',
+    where: ['log'],
+    level: 'warn',
+    action: 'Check mqtt.url, TLS files and credentials; nothing is lost while the outbox has room.',
+  },
+  LS_MQTT_DISCONNECTED: {
+    meaning: 'A connection to the broker was lost; the agent buffers in the outbox.',
+    where: ['log'],
+    level: 'warn',
+    action: 'None if it recovers; otherwise check the broker and the network.',
+  },
+  LS_MQTT_PUBLISH_FAILED: {
+    meaning: 'The broker refused or did not acknowledge a publish; it stays in the outbox and goes again after the next reconnect.',
+    where: ['log'],
+    level: 'warn',
+    action: 'Check the broker\'s ACL for the agent\'s topics and its message size limit.',
+  },
+  // Outbox
+  LS_OUTBOX_DROPPED: {
+    meaning: 'A bound of the outbox (buffer.maxBytes, buffer.maxAge, disk full) forced a drop; a drop report went to the MES.',
+    where: ['log'],
+    level: 'warn',
+    action: 'Restore the broker link, or raise the bounds if outages this long are expected.',
+  },
+  LS_OUTBOX_DISK_FULL: {
+    meaning: 'Outbox writes fail because the disk is full; messages are kept in memory and the oldest telemetry is dropped to make room.',
+    where: ['log'],
+    level: 'error',
+    action: 'Free disk space under agent.dataDir.',
+  },
+  LS_OUTBOX_WRITE_FAILED: {
+    meaning: 'Outbox writes fail (an I/O error); messages are kept in memory and retried every tick.',
+    where: ['log'],
+    level: 'error',
+    action: 'Check the disk and the permissions of agent.dataDir.',
+  },
+  LS_OUTBOX_RECOVERED: {
+    meaning: 'Outbox writes work again after a failure.',
+    where: ['log'],
+    level: 'info',
+    action: 'None.',
+  },
+  LS_OUTBOX_CORRUPT: {
+    meaning: 'The outbox database was corrupt; it was moved aside and a fresh one started.',
+    where: ['log'],
+    level: 'error',
+    action: 'The undelivered messages are in the moved file; keep it for inspection.',
+  },
+  LS_OUTBOX_UNAVAILABLE: {
+    meaning: 'The outbox database cannot be opened.',
+    where: ['log'],
+    level: 'error',
+    action: 'Check agent.dataDir (exists, writable, not on a read-only mount).',
+  },
+  LS_OUTBOX_BAD_EVENT: {
+    meaning: 'An event body could not be serialised (a bug upstream); that event is not stored, the others are.',
+    where: ['log'],
+    level: 'error',
+    action: 'Report the log line (a bug).',
+  },
+  // Local HTTP API
+  LS_HTTP_BIND_FAILED: {
+    meaning: 'The HTTP API cannot listen on http.host:http.port; the agent runs on and retries.',
+    where: ['log'],
+    level: 'error',
+    action: 'Free the port or change http.port / http.host.',
+  },
+  LS_HTTP_BAD_REQUEST: {
+    meaning: 'A query parameter is missing or invalid (the message names it).',
+    where: ['http'],
+    status: 400,
+    action: 'Correct the parameter; docs/openapi.yaml describes every route.',
+  },
+  LS_HTTP_UNAUTHORIZED: {
+    meaning: 'The bearer token is missing or wrong (required when the API is bound beyond loopback).',
+    where: ['http'],
+    status: 401,
+    action: 'Send `Authorization: Bearer <http.token>`.',
+  },
+  LS_HTTP_NOT_FOUND: {
+    meaning: 'No such route, or no such machine.',
+    where: ['http'],
+    status: 404,
+    action: 'Check the path and the machine id (`/api/v1/machines` lists them).',
+  },
+  LS_HTTP_METHOD_NOT_ALLOWED: {
+    meaning: 'The route exists but not for this method (the API is read-only: GET and HEAD).',
+    where: ['http'],
+    status: 405,
+    action: 'Use GET.',
+  },
+  LS_HTTP_UNAVAILABLE: {
+    meaning: 'The data behind the route is not available yet (the agent is starting or stopping).',
+    where: ['http'],
+    status: 503,
+    action: 'Retry in a few seconds.',
+  },
+  LS_HTTP_INTERNAL: {
+    meaning: 'The handler failed inside the agent.',
+    where: ['http', 'log'],
+    status: 500,
+    level: 'error',
+    action: 'Report the logged error (a bug).',
+  },
+});
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** `E.LS_CMD_INVALID === 'LS_CMD_INVALID'`: references the registry, so a typo is a type error rather than a new code. */
+export const E = Object.fromEntries(Object.keys(ERRORS).map((k) => [k, k])) as { readonly [K in ErrorCode]: K };
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERRORS, code);
+}
+
+/** docs/ERRORS.md */
+export function errorsMarkdown(): string {
+  const groups: Array<[string, string, string]> = [
+    ['LS_CONFIG_', 'Configuration', 'Reported by `lineside validate` and by `lineside run` before it starts (exit code 1).'],
+    ['LS_CMD_', 'Command replies', 'The `code` of a rejected reply on `.../{machine}/cmd/{name}/reply` (schema `lineside.cmd-reply/1`).'],
+    ['LS_MQTT_', 'MQTT link', 'The `code` field of JSON log lines.'],
+    ['LS_OUTBOX_', 'Outbox', 'The `code` field of JSON log lines.'],
+    ['LS_HTTP_', 'Local HTTP API', 'HTTP errors answer `{"error":{"code":"LS_…","message":"…"}}` with the status shown.'],
+  ];
+  const cell = (s: string) => s.replaceAll('|', '\\|');
+  const lines = [
+    '# Error codes',
+    '',
+    '<!-- Generated from agent/errors.ts by `npm run gen`; do not edit. -->',
+    '',
+    'Every error Lineside reports to a person or a system carries one stable `LS_…` code, defined once in',
+    '`agent/errors.ts`. Codes are part of the contract: a code is never renamed or reused for another meaning;',
+    'new codes may appear (treat an unknown code like its group\'s generic failure).',
+    '',
+  ];
+  for (const [prefix, title, intro] of groups) {
+    const codes = (Object.entries(ERRORS) as Array<[string, ErrorCodeInfo]>).filter(([c]) => c.startsWith(prefix));
+    lines.push(`## ${title}`, '', intro, '', '| Code | Where | Meaning | What to do |', '| --- | --- | --- | --- |');
+    for (const [c, i] of codes) {
+      const where = i.where.map((w) => (w === 'http' && i.status ? `http ${i.status}` : w === 'log' && i.level ? `log (${i.level})` : w)).join(', ');
+      lines.push(`| \`${c}\` | ${where} | ${cell(i.meaning)} | ${cell(i.action)} |`);
+    }
+    lines.push('');
+  }
+  const grouped = new Set(groups.map(([p]) => p));
+  const orphan = Object.keys(ERRORS).filter((c) => ![...grouped].some((p) => c.startsWith(p)));
+  if (orphan.length) throw new Error(`error codes without a group in errorsMarkdown(): ${orphan.join(', ')}`);
+  return lines.join('\n');
+}

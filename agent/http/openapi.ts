@@ -1,0 +1,100 @@
+// Generates docs/openapi.yaml (OpenAPI 3.1) from the zod schemas the read API validates with.
+// Schemas are inlined per response, so a test can validate real responses against the document.
+import YAML from 'yaml';
+import { z } from 'zod';
+import { ERRORS, type ErrorCodeInfo } from '../errors.ts';
+import { downtimeResponse, errorResponse, healthResponse, historyQuery, machineDetail, machinesResponse, oeeQuery, oeeResponse, readyResponse } from './api-schema.ts';
+
+const json = (s: z.ZodType) => {
+  const { $schema, ...rest } = z.toJSONSchema(s, { target: 'draft-2020-12', io: 'output' }) as Record<string, unknown>;
+  return rest;
+};
+
+const content = (s: z.ZodType) => ({ 'application/json': { schema: json(s) } });
+
+const httpCodes = (status: number) =>
+  (Object.entries(ERRORS) as Array<[string, ErrorCodeInfo]>).filter(([, i]) => i.status === status).map(([c]) => `\`${c}\``).join(', ');
+
+const error = (status: number, what: string) => ({ [String(status)]: { description: `${what} (${httpCodes(status)}).`, content: content(errorResponse) } });
+
+function queryParams(schema: z.ZodObject): unknown[] {
+  return Object.entries(schema.shape).map(([name, field]) => {
+    const f = field as z.ZodType;
+    const { description, ...s } = json(f) as { description?: string };
+    return { name, in: 'query', required: !f.safeParse(undefined).success, ...(description ? { description } : {}), schema: s };
+  });
+}
+
+const auth = { security: [{}, { bearer: [] }] };
+
+export function openApiDocument(): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Lineside local HTTP API',
+      version: '1.0.0',
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+      description:
+        'Health, readiness, Prometheus metrics and a read-only view of the machines and their history, served by the agent (default `http://127.0.0.1:8710`). ' +
+        'Bound to a non-loopback address, every route but /healthz requires `Authorization: Bearer <http.token>`. Errors carry a code from docs/ERRORS.md. ' +
+        'Times are ISO 8601 UTC; ratios are unrounded (null when undefined).',
+    },
+    servers: [{ url: 'http://127.0.0.1:8710' }],
+    paths: {
+      '/healthz': {
+        get: { operationId: 'healthz', summary: 'Liveness: the process is up. Never needs the token.', responses: { 200: { description: 'Alive.', content: content(healthResponse) } } },
+      },
+      '/readyz': {
+        get: {
+          operationId: 'readyz',
+          summary: 'Readiness: drivers connected, broker connected, outbox below http.ready thresholds.',
+          ...auth,
+          responses: { 200: { description: 'Ready.', content: content(readyResponse) }, 503: { description: 'Not ready; `checks` say why.', content: content(readyResponse) }, ...error(401, 'Token missing or wrong') },
+        },
+      },
+      '/metrics': {
+        get: {
+          operationId: 'metrics',
+          summary: 'Prometheus metrics (text exposition format 0.0.4).',
+          ...auth,
+          responses: { 200: { description: 'Metrics.', content: { 'text/plain': { schema: { type: 'string' } } } }, ...error(401, 'Token missing or wrong') },
+        },
+      },
+      '/api/v1/machines': {
+        get: { operationId: 'listMachines', summary: 'Every machine with its link, state and running job.', ...auth, responses: { 200: { description: 'The machines.', content: content(machinesResponse) }, ...error(401, 'Token missing or wrong') } },
+      },
+      '/api/v1/machines/{id}': {
+        get: {
+          operationId: 'getMachine',
+          summary: 'One machine: link statistics, latest tag values, state, job and the live OEE of its open periods.',
+          ...auth,
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'Machine id.' }],
+          responses: { 200: { description: 'The machine.', content: content(machineDetail) }, ...error(400, 'Malformed path'), ...error(404, 'No such machine'), ...error(401, 'Token missing or wrong') },
+        },
+      },
+      '/api/v1/oee': {
+        get: {
+          operationId: 'oeeHistory',
+          summary: 'Closed OEE periods of a machine that overlap a time window (from the local history, kept history.retention).',
+          ...auth,
+          parameters: queryParams(oeeQuery),
+          responses: { 200: { description: 'The periods.', content: content(oeeResponse) }, ...error(400, 'Invalid query'), ...error(404, 'No such machine'), ...error(503, 'History not open'), ...error(401, 'Token missing or wrong') },
+        },
+      },
+      '/api/v1/downtime': {
+        get: {
+          operationId: 'downtimeHistory',
+          summary: 'Closed downtime events of a machine that overlap a time window.',
+          ...auth,
+          parameters: queryParams(historyQuery),
+          responses: { 200: { description: 'The events.', content: content(downtimeResponse) }, ...error(400, 'Invalid query'), ...error(404, 'No such machine'), ...error(503, 'History not open'), ...error(401, 'Token missing or wrong') },
+        },
+      },
+    },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'http.token; required when http.host is not loopback.' } } },
+  };
+}
+
+export function openApiYaml(): string {
+  return `# Generated from agent/http/api-schema.ts by \`npm run gen\`; do not edit.\n${YAML.stringify(openApiDocument(), { lineWidth: 0, aliasDuplicateObjects: false })}`;
+}

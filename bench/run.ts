@@ -43,6 +43,9 @@ function run(spec: Spec): Promise<{ result: BenchResult; output: string; seconds
   });
 }
 
+/** Units where a smaller figure is the better one (the ratio then reads "below 1 is good"). */
+const LOWER_IS_BETTER = new Set(['% CPU', 'MB RSS', 'MiB', 'ms setup', 'ms', 'requests']);
+
 function num(v: number): string {
   const a = Math.abs(v);
   const digits = a >= 1000 ? 0 : a >= 100 ? 0 : a >= 10 ? 1 : 2;
@@ -88,11 +91,11 @@ const md: string[] = [
 ];
 for (const { spec, result, output, seconds, args } of results) {
   md.push(`## ${spec.name}`, '', `${spec.what} Command: \`node bench/${spec.file}${args.length ? ` ${args.join(' ')}` : ''}\` (${Math.round(seconds)} s).`, '');
-  md.push('| Figure | Lineside | Baseline (same run) | Ratio |', '|---|---:|---|---:|');
+  md.push('| Figure | Lineside | Baseline (same run) | Ratio | Better |', '|---|---:|---|---:|---|');
   for (const f of result.figures) {
     const base = f.baseline ? `${num(f.baseline.value)} ${f.unit} — ${f.baseline.name}` : '—';
     const ratio = f.ratio === undefined ? '—' : `${f.ratio.toFixed(f.ratio < 0.1 ? 3 : 2)}×`;
-    md.push(`| ${f.name}${f.note ? ` (${f.note})` : ''} | ${num(f.value)} ${f.unit} | ${base} | ${ratio} |`);
+    md.push(`| ${f.name}${f.note ? ` (${f.note})` : ''} | ${num(f.value)} ${f.unit} | ${base} | ${ratio} | ${LOWER_IS_BETTER.has(f.unit) ? 'lower' : 'higher'} |`);
   }
   md.push('', '<details><summary>Raw output</summary>', '', '```', output.trim(), '```', '', '</details>', '');
 }

@@ -51,7 +51,9 @@ export function registerDemo(program: Command): void {
       if (json) line({ event: 'started', ...info });
       else process.stdout.write('\x1b[?25l'); // hide the cursor while frames redraw
 
+      let outputGone = false;
       const draw = () => {
+        if (outputGone) return;
         const frame = demo.frame();
         if (json) line(frame);
         else process.stdout.write(`\x1b[H\x1b[2J${renderFrame(frame, header)}\n`);
@@ -65,16 +67,22 @@ export function registerDemo(program: Command): void {
         clearInterval(ticker);
         clearTimeout(ender);
         draw();
-        if (!json) process.stdout.write(`\x1b[?25h\nStopping (${why})…\n`);
+        if (!json && !outputGone) process.stdout.write(`\x1b[?25h\nStopping (${why})…\n`);
         const killer = setTimeout(() => process.exit(EXIT.stopTimeout), 20_000);
         killer.unref();
         await demo.stop();
+        if (outputGone) process.exit(EXIT.ok);
         if (json) line({ event: 'stopped', reason: why });
         else process.stdout.write(`Stopped. Config, databases and log are kept in ${info.dataDir}\n`);
         // Third-party clients (node-opcua) may keep handles; the demo's own work is done.
         setImmediate(() => process.exit(EXIT.ok));
       };
       const ender = durationMs === undefined ? undefined : setTimeout(() => void stop('duration reached'), durationMs);
+      // A reader that goes away (`lineside demo | head`) ends the demo cleanly instead of crashing it.
+      process.stdout.on('error', () => {
+        outputGone = true;
+        if (!stopping) void stop('stdout closed');
+      });
       process.on('SIGINT', () => void stop('SIGINT'));
       process.on('SIGTERM', () => void stop('SIGTERM'));
     });

@@ -48,8 +48,9 @@ function ms(n: number): string {
 
 export function demoConfigYaml(o: DemoConfigOptions): string {
   const h = new Date(o.start).getUTCHours();
-  // Wall time stays meaningful: a machine unheard of for ~1.5 s is unknown, live OEE every ~2 s.
-  const staleAfter = ms(Math.max(5000, 6 * POLL_MS * o.speed));
+  // Wall time stays meaningful: a machine unheard of for ~3 s is unknown (generous: the simulators
+  // share the process and a busy event loop must not look like a lost PLC), live OEE every ~2 s.
+  const staleAfter = ms(Math.max(5000, 12 * POLL_MS * o.speed));
   const liveInterval = ms(Math.max(1000, 2000 * o.speed));
   const modbusTags = `    tags:
       - { name: running, area: coil, address: 0, type: bool }

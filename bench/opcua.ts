@@ -30,6 +30,10 @@ async function measure(kind: 'lineside' | 'raw'): Promise<Result> {
   return JSON.parse(out.trim().split('\n').at(-1)!) as Result;
 }
 
+/** One figure next to its baseline from the same run; bench/run.ts collects the final JSON line. */
+interface Figure { name: string; value: number; unit: string; baseline?: { name: string; value: number }; ratio?: number; note?: string }
+const figures: Figure[] = [];
+
 try {
   // Alternate so neither side always runs on a warmer server.
   const runs = [await measure('raw'), await measure('lineside'), await measure('raw'), await measure('lineside')];
@@ -44,6 +48,11 @@ try {
   }
   const ratio = (k: keyof Result) => (avg('lineside', k) / avg('raw', k)).toFixed(2);
   console.log(`ratio lineside/raw: notifications/s ${ratio('notificationsPerSec')}, CPU ${ratio('cpuPercent')}, RSS ${ratio('rssMB')}`);
+  for (const k of ['notificationsPerSec', 'cpuPercent', 'rssMB', 'setupMs'] as const) {
+    const unit = { notificationsPerSec: 'notifications/s', cpuPercent: '% CPU', rssMB: 'MB RSS', setupMs: 'ms setup' }[k];
+    figures.push({ name: `Subscribe, ${items} monitored items: ${unit}`, value: avg('lineside', k), unit, baseline: { name: 'plain node-opcua client, same settings', value: avg('raw', k) }, ratio: avg('lineside', k) / avg('raw', k) });
+  }
+  console.log(JSON.stringify({ bench: 'opcua', params: { items, seconds }, figures }));
   console.log(`CPU per 1000 notifications/s: raw ${((avg('raw', 'cpuPercent') / avg('raw', 'notificationsPerSec')) * 1000).toFixed(2)} %, lineside ${((avg('lineside', 'cpuPercent') / avg('lineside', 'notificationsPerSec')) * 1000).toFixed(2)} %`);
 } finally {
   server.kill('SIGTERM');

@@ -35,6 +35,10 @@ process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
 function event(i: number): MachineEvent {
   return { kind: 'telemetry', machine: `m${i % 4}`, schema: 'lineside.telemetry/1', ts: 1_700_000_000_000 + i, body: { tags: { speed: 1200 + (i % 50), temperature: 41.5, partCount: i }, quality: 'good' } };
 }
+/** One figure next to its baseline from the same run; bench/run.ts collects the final JSON line. */
+interface Figure { name: string; value: number; unit: string; baseline?: { name: string; value: number }; ratio?: number; note?: string }
+const figures: Figure[] = [];
+
 const rate = (n: number, ms: number) => Math.round((n * 1000) / ms);
 const fmt = (n: number) => n.toLocaleString('en-US');
 
@@ -44,6 +48,7 @@ async function appendBench(sync: 'normal' | 'full'): Promise<void> {
   const a = Math.max(...runs.map((r) => r.a));
   const r = Math.max(...runs.map((x) => x.r));
   console.log(`append  synchronous=${sync.padEnd(6)} ${fmt(runs[0]!.n)} rows, batch ${BATCH}: outbox ${fmt(a)} msg/s | raw better-sqlite3 ${fmt(r)} msg/s | ratio ${(a / r).toFixed(2)} (goal >= 0.5)`);
+  figures.push({ name: `Append, synchronous=${sync}, batch ${BATCH}`, value: a, unit: 'msg/s', baseline: { name: 'raw better-sqlite3 batched inserts', value: r }, ratio: a / r });
 }
 
 async function appendRound(sync: 'normal' | 'full'): Promise<{ n: number; a: number; r: number }> {
@@ -116,6 +121,9 @@ async function drainBench(broker: Mosquitto): Promise<void> {
   const r = rate(N_DRAIN, rawDefault);
   const rn = rate(N_DRAIN, rawNoDelay);
   console.log(`drain   ${fmt(N_DRAIN)} msgs, QoS 1, window ${INFLIGHT}: outbox+publisher ${fmt(a)} msg/s | raw mqtt.js from memory ${fmt(r)} msg/s | ratio ${(a / r).toFixed(2)} (goal >= 0.5)`);
+  figures.push({ name: `Backlog drain, ${N_DRAIN} messages, QoS 1, window ${INFLIGHT}`, value: a, unit: 'msg/s', baseline: { name: 'raw mqtt.js publisher from memory', value: r }, ratio: a / r });
+  figures.push({ name: 'Backlog drain vs raw mqtt.js with TCP_NODELAY', value: a, unit: 'msg/s', baseline: { name: 'raw mqtt.js, TCP_NODELAY', value: rn }, ratio: a / rn });
+  figures.push({ name: 'Agent peak RSS during the drain', value: Math.round(agentRun.peakRss / 2 ** 20), unit: 'MiB', note: `${Math.round(agentRun.rssStart / 2 ** 20)} MiB at start` });
   console.log(`        raw mqtt.js with TCP_NODELAY as the publisher sets it: ${fmt(rn)} msg/s | ratio ${(a / rn).toFixed(2)}`);
   console.log(`        agent RSS during drain: peak ${Math.round(agentRun.peakRss / 2 ** 20)} MiB (at start ${Math.round(agentRun.rssStart / 2 ** 20)} MiB; peak V8 heap ${Math.round(agentRun.peakHeap / 2 ** 20)} MiB: V8 lets the heap grow with the allocation rate)`);
 }
@@ -170,6 +178,7 @@ async function latencyBench(broker: Mosquitto): Promise<void> {
   await sub.endAsync();
   latencies.sort((a, b) => a - b);
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!.toFixed(1);
+  figures.push({ name: 'Live latency p50, append → subscriber', value: Number(q(0.5)), unit: 'ms', note: `p99 ${q(0.99)} ms, ${latencies.length}/${COUNT} messages at ~200/s` });
   console.log(`live    ${latencies.length}/${COUNT} msgs at ~200/s, commitInterval 20ms: latency p50 ${q(0.5)} ms, p99 ${q(0.99)} ms (append → subscriber)`);
 }
 
@@ -184,4 +193,5 @@ try {
 }
 await appendBench('normal');
 await appendBench('full');
+console.log(JSON.stringify({ bench: 'outbox', params: { messages: N_DRAIN, append: N_APPEND, inflight: INFLIGHT }, figures }));
 process.exit(0);

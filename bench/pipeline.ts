@@ -61,6 +61,10 @@ function pipeline(): { seconds: number; events: number } {
   return { seconds: Number(process.hrtime.bigint() - start) / 1e9, events };
 }
 
+/** One figure next to its baseline from the same run; bench/run.ts collects the final JSON line. */
+interface Figure { name: string; value: number; unit: string; baseline?: { name: string; value: number }; ratio?: number; note?: string }
+const figures: Figure[] = [];
+
 // Warm up both, then measure.
 baseline();
 pipeline();
@@ -73,3 +77,5 @@ console.log(`baseline (store by tag): ${rate(base).toLocaleString('en')} reading
 console.log(`pipeline (state + OEE):  ${rate(best.seconds).toLocaleString('en')} readings/s (${(best.seconds * 1000).toFixed(0)} ms for ${POLLS} s of ${MACHINES} machines)`);
 console.log(`ratio pipeline/baseline: ${(base / best.seconds).toFixed(3)} (pipeline is ${(best.seconds / base).toFixed(1)}× slower)`);
 console.log(`headroom at 1 s polls with 6 tags: ${Math.floor(rate(best.seconds) / 6).toLocaleString('en')} machines per core`);
+figures.push({ name: `Pipeline (states, downtime, counters, OEE), ${MACHINES} machines × ${POLLS} polls`, value: rate(best.seconds), unit: 'readings/s', baseline: { name: 'store each reading by tag (LiveValues)', value: rate(base) }, ratio: base / best.seconds, note: `${Math.floor(rate(best.seconds) / 6)} machines per core at 1 s polls with 6 tags` });
+console.log(JSON.stringify({ bench: 'pipeline', params: { machines: MACHINES, polls: POLLS }, figures }));

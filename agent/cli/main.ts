@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { LOG_LEVELS } from '../../config/schema/agent.ts';
 import { EXIT } from './exit-codes.ts';
+import { registerDemo } from './demo.ts';
 import { registerOpcua } from './opcua.ts';
 import { registerModbus } from './modbus.ts';
 import { registerReplay } from './replay.ts';
@@ -25,6 +26,7 @@ registerOpcua(program);
 registerSimulate(program);
 registerModbus(program);
 registerReplay(program);
+registerDemo(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -8,7 +8,8 @@ import type { Fleet } from '../runtime/fleet.ts';
 export function createRegistry(agentId: string): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ agent: agentId });
-  collectDefaultMetrics({ register: registry, prefix: 'lineside_process_' });
+  // prom-client's own names (process_*, nodejs_*) get the product prefix once: lineside_process_cpu_...
+  collectDefaultMetrics({ register: registry, prefix: 'lineside_' });
   return registry;
 }
 

@@ -291,7 +291,9 @@ export class Publisher implements Component {
       if (client !== this.#client) return;
       this.#inflight--;
       if (err) {
-        // Stays in the outbox; it goes again, in order, after the next reconnect.
+        // Stays in the outbox; it goes again, in order, after the next reconnect. A publish cut
+        // short by our own stop is not an error: it simply waits for the next start.
+        if (this.#stopping) return;
         this.#errors++;
         this.#log.warn({ code: E.LS_MQTT_PUBLISH_FAILED, err, seq: row.seq }, 'publish not acknowledged');
         return;

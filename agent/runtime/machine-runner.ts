@@ -114,11 +114,13 @@ export class MachineRunner {
       return;
     }
     const interval = this.#o.machine.pollInterval;
-    let next = this.#now();
+    // Cadence runs on the monotonic wall clock; the injected clock (which a demo may accelerate)
+    // only stamps readings and states.
+    let next = performance.now();
     while (!signal.aborted) {
-      const started = this.#now();
+      const started = performance.now();
       const readings = await Promise.race([driver.read(), lost]);
-      const ended = this.#now();
+      const ended = performance.now();
       this.#status.polls++;
       this.#status.lastPollMs = ended - started;
       if (readings.length) this.#o.sink.readings(this.id, readings);

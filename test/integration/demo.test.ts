@@ -10,6 +10,7 @@ import { envelopeSchema } from '../../agent/contract/envelope.ts';
 import { BODY_SCHEMAS, type DowntimeBody, type OeeBody, type StateBody } from '../../agent/contract/payloads.ts';
 import { agentStatusSchema } from '../../agent/contract/status.ts';
 import { BIN, ROOT } from '../helpers/cli.ts';
+import { ContractChecker } from '../helpers/contract-checker.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 interface Line { event: string; [k: string]: unknown }
@@ -42,8 +43,13 @@ describe('lineside demo', () => {
     after(() => sub.endAsync(true));
     sub.on('message', (topic, payload) => received.push({ topic, json: JSON.parse(payload.toString()) as Record<string, unknown> }));
     await sub.subscribeAsync('lineside/#', { qos: 1 });
+    // The shared checker validates against the published JSON Schemas (docs/schemas/payloads).
+    const contract = await ContractChecker.attach(`mqtt://127.0.0.1:${broker.port}`);
 
     assert.equal(await exited, 0, `demo exit code; stderr: ${stderr}`);
+    await contract.close();
+    assert.ok(contract.total > 0, 'the contract checker saw messages');
+    assert.deepEqual(contract.violations, [], contract.report());
     assert.equal(lines.at(-1)?.event, 'stopped');
     const frames = lines.filter((l) => l.event === 'frame');
     assert.ok(frames.length >= 15, `a frame a second for 20 s, got ${frames.length}`);

@@ -87,6 +87,17 @@ export function registerMachineMetrics(registry: Registry, machines: readonly st
       }
     },
   });
+  /** Figures of every open period of every machine, computed once per scrape per gauge. */
+  function* openFigures() {
+    const p = pipeline();
+    for (const machine of machines) {
+      const mp = p?.machine(machine);
+      for (const period of mp?.openPeriods() ?? []) {
+        const f = mp!.figures(period.id);
+        if (f) yield { machine, period: period.kind, f };
+      }
+    }
+  }
   new Gauge({
     name: 'lineside_oee_ratio',
     help: 'Live (provisional) OEE figures of each open period kind; absent while undefined (no planned time yet).',
@@ -94,14 +105,7 @@ export function registerMachineMetrics(registry: Registry, machines: readonly st
     registers: [registry],
     collect() {
       this.reset();
-      const p = pipeline();
-      for (const machine of machines) {
-        const mp = p?.machine(machine);
-        for (const period of mp?.openPeriods() ?? []) {
-          const f = mp!.figures(period.id);
-          if (f) for (const metric of RATIOS) if (f[metric] !== null) this.set({ machine, period: period.kind, metric }, f[metric]);
-        }
-      }
+      for (const { machine, period, f } of openFigures()) for (const metric of RATIOS) if (f[metric] !== null) this.set({ machine, period, metric }, f[metric]);
     },
   });
   new Gauge({
@@ -111,14 +115,7 @@ export function registerMachineMetrics(registry: Registry, machines: readonly st
     registers: [registry],
     collect() {
       this.reset();
-      const p = pipeline();
-      for (const machine of machines) {
-        const mp = p?.machine(machine);
-        for (const period of mp?.openPeriods() ?? []) {
-          const f = mp!.figures(period.id);
-          if (f) for (const count of ['total', 'good', 'reject'] as const) this.set({ machine, period: period.kind, count }, f.counts[count]);
-        }
-      }
+      for (const { machine, period, f } of openFigures()) for (const count of ['total', 'good', 'reject'] as const) this.set({ machine, period, count }, f.counts[count]);
     },
   });
 }

@@ -1,24 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { dropReportSchema, DROP_REPORT_SCHEMA } from '../../../agent/contract/status.ts';
-import { Mosquitto } from '../../helpers/mosquitto.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { Collector, analyse } from './collector.ts';
 import { LoadAgent } from './load-process.ts';
-import { ContractChecker } from '../../helpers/contract-checker.ts';
+import { mesTestBed } from './test-bed.ts';
 
 describe('outbox bounds under a long outage', () => {
   it('drops the oldest telemetry first, reports every drop, keeps all OEE and downtime', async (t) => {
     // The MES's persistent session exists before the outage, as it would in a plant.
-    const broker = await Mosquitto.start();
-    after(() => broker.stop());
-    // The load fixture feeds synthetic bodies: envelopes, topics, status and replies are checked.
-    const contract = await ContractChecker.attach(broker.url, { bodies: 'envelope' });
-    after(() => contract.close());
+    const { broker, contract, mes } = await mesTestBed();
     const port = broker.port;
-    const mes = new Collector(broker.url);
-    after(() => mes.close());
-    await mes.ready();
     await broker.stop();
     const agent = new LoadAgent({ dataDir: tempDir(), url: `mqtt://127.0.0.1:${port}`, rate: 800, mixed: true, padBytes: 300, maxBytes: '640KiB', stopAfterMs: 6000 });
     after(() => agent.stop('SIGKILL'));

@@ -4,11 +4,10 @@ import fc from 'fast-check';
 import mqtt from 'mqtt';
 import { commandReplySchema } from '../../../agent/contract/commands.ts';
 import { commandTopic } from '../../../agent/contract/topics.ts';
-import { Mosquitto } from '../../helpers/mosquitto.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { Collector, analyse, missing } from './collector.ts';
 import { LoadAgent } from './load-process.ts';
-import { ContractChecker } from '../../helpers/contract-checker.ts';
+import { mesTestBed } from './test-bed.ts';
 
 const ROOT = { enterprise: 'acme', site: 'plant1', area: 'hall', line: 'line1' };
 const REPLIES = 'lineside/v1/acme/plant1/hall/line1/+/cmd/+/reply';
@@ -34,16 +33,10 @@ function malformed(count: number): Array<{ machine: string; name: string; payloa
 
 describe('commands from the MES', () => {
   it('answers thousands of malformed commands with error replies; the agent lives on and its output is unaffected', async (t) => {
-    const broker = await Mosquitto.start();
-    after(() => broker.stop());
-    // The load fixture feeds synthetic bodies: envelopes, topics, status and replies are checked.
-    const contract = await ContractChecker.attach(broker.url, { bodies: 'envelope' });
-    after(() => contract.close());
-    const mes = new Collector(broker.url);
-    after(() => mes.close());
+    const { broker, contract, mes } = await mesTestBed();
     const replies = new Collector(broker.url, REPLIES);
     after(() => replies.close());
-    await Promise.all([mes.ready(), replies.ready()]);
+    await replies.ready();
     const agent = new LoadAgent({ dataDir: tempDir(), url: broker.url, rate: 200, stopAfterMs: 8000 });
     after(() => agent.stop('SIGKILL'));
     await agent.msg('subscribed to commands');
@@ -79,11 +72,7 @@ describe('commands from the MES', () => {
   });
 
   it('applies an accepted command once, even when it is delivered again, and says duplicate', async () => {
-    const broker = await Mosquitto.start();
-    after(() => broker.stop());
-    // The load fixture feeds synthetic bodies: envelopes, topics, status and replies are checked.
-    const contract = await ContractChecker.attach(broker.url, { bodies: 'envelope' });
-    after(() => contract.close());
+    const { broker, contract } = await mesTestBed();
     const replies = new Collector(broker.url, REPLIES);
     after(() => replies.close());
     await replies.ready();

@@ -1,22 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Mosquitto } from '../../helpers/mosquitto.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { Collector, analyse, missing } from './collector.ts';
 import { LoadAgent } from './load-process.ts';
-import { ContractChecker } from '../../helpers/contract-checker.ts';
+import { mesTestBed } from './test-bed.ts';
 
 describe('agent crash under load', () => {
   it('kill -9 at random moments, five times: after restarts no seq is missing', async (t) => {
-    const broker = await Mosquitto.start();
-    after(() => broker.stop());
-    // The load fixture feeds synthetic bodies: envelopes, topics, status and replies are checked.
-    const contract = await ContractChecker.attach(broker.url, { bodies: 'envelope' });
-    after(() => contract.close());
-    const mes = new Collector(broker.url);
-    after(() => mes.close());
-    await mes.ready();
+    const { broker, contract, mes } = await mesTestBed();
     const dataDir = tempDir();
     const settings = { dataDir, url: broker.url, rate: 1000, mixed: true };
     const lastSeen: number[] = [];

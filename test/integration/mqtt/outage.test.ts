@@ -2,24 +2,16 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { envelopeSchema } from '../../../agent/contract/envelope.ts';
-import { Mosquitto } from '../../helpers/mosquitto.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { Collector, analyse, missing } from './collector.ts';
 import { LoadAgent } from './load-process.ts';
-import { ContractChecker } from '../../helpers/contract-checker.ts';
+import { mesTestBed } from './test-bed.ts';
 
 const OUTAGE_MS = 30_000;
 
 describe('broker outage under load', () => {
   it('delivers every seq in order after a 30 s outage; duplicates repeat their msgId', async (t) => {
-    const broker = await Mosquitto.start();
-    after(() => broker.stop());
-    // The load fixture feeds synthetic bodies: envelopes, topics, status and replies are checked.
-    const contract = await ContractChecker.attach(broker.url, { bodies: 'envelope' });
-    after(() => contract.close());
-    const mes = new Collector(broker.url);
-    after(() => mes.close());
-    await mes.ready();
+    const { broker, contract, mes } = await mesTestBed();
     const agent = new LoadAgent({ dataDir: tempDir(), url: broker.url, rate: 300, replayRate: 2000, stopAfterMs: OUTAGE_MS + 8000, machines: ['m1', 'm2', 'm3'] });
     after(() => agent.stop('SIGKILL'));
     await mes.until(() => mes.data().length >= 300, 30_000, 'live data before the outage');

@@ -2,24 +2,16 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { envelopeSchema } from '../../../agent/contract/envelope.ts';
 import { agentStatusSchema } from '../../../agent/contract/status.ts';
-import { Mosquitto } from '../../helpers/mosquitto.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { Collector, analyse, missing } from './collector.ts';
 import { LoadAgent } from './load-process.ts';
-import { ContractChecker } from '../../helpers/contract-checker.ts';
+import { mesTestBed } from './test-bed.ts';
 
 describe('start offline', () => {
   it('buffers with no broker and delivers everything, in order and marked replay, once the broker appears', async () => {
     // The MES's persistent session exists before the outage, as it would in a plant.
-    const broker = await Mosquitto.start();
-    after(() => broker.stop());
-    // The load fixture feeds synthetic bodies: envelopes, topics, status and replies are checked.
-    const contract = await ContractChecker.attach(broker.url, { bodies: 'envelope' });
-    after(() => contract.close());
+    const { broker, contract, mes } = await mesTestBed();
     const port = broker.port;
-    const mes = new Collector(broker.url);
-    after(() => mes.close());
-    await mes.ready();
     await broker.stop();
     const agent = new LoadAgent({ dataDir: tempDir(), url: `mqtt://127.0.0.1:${port}`, rate: 300, stopAfterMs: 3000 });
     after(() => agent.stop('SIGKILL'));

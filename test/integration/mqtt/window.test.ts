@@ -1,23 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import mqtt from 'mqtt';
-import { Mosquitto } from '../../helpers/mosquitto.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { Collector, analyse, missing } from './collector.ts';
 import { LoadAgent } from './load-process.ts';
-import { ContractChecker } from '../../helpers/contract-checker.ts';
+import { mesTestBed } from './test-bed.ts';
 
 describe('in-flight window', () => {
   it('stays within the broker\'s Receive Maximum (MQTT 5) and still delivers everything in order', async () => {
     // mosquitto announces max_inflight_messages as its Receive Maximum; exceeding it is a protocol error.
-    const broker = await Mosquitto.start({ extra: ['max_inflight_messages 5'] });
-    after(() => broker.stop());
-    // The load fixture feeds synthetic bodies: envelopes, topics, status and replies are checked.
-    const contract = await ContractChecker.attach(broker.url, { bodies: 'envelope' });
-    after(() => contract.close());
-    const mes = new Collector(broker.url);
-    after(() => mes.close());
-    await mes.ready();
+    const { broker, contract, mes } = await mesTestBed({ extra: ['max_inflight_messages 5'] });
     const agent = new LoadAgent({ dataDir: tempDir(), url: broker.url, rate: 2000, inflight: 64, stopAfterMs: 1500 });
     after(() => agent.stop('SIGKILL'));
     const connected = await agent.msg('connected to broker');

@@ -198,7 +198,8 @@ export class MachinePipeline {
     d.assigned = { at: ts, ...(note?.text !== undefined ? { text: note.text } : {}), ...(note?.by !== undefined ? { by: note.by } : {}) };
     if (d.end !== undefined) d.revision++;
     this.#emit('downtime', SCHEMA.downtime, ts, downtimeBody(d, this.#catalogue));
-    if (d.end !== undefined) this.#reissue(d.id, ts);
+    // A stop still open may already have time in a period that closed at a boundary.
+    this.#reissue(d.id, ts);
     return { ok: true, detail: { revision: d.revision } };
   }
 

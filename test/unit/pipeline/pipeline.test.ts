@@ -166,6 +166,26 @@ describe('downtime reasons, micro-stops and revisions', () => {
     validateAll(h);
   });
 
+  it('re-issues the closed period when a reason arrives for a stop that spans its end and is still open', () => {
+    const h = new Harness(makeConfig({ machine: SIM(), oee: '{ periods: [hour] }', reasons: '{ cleaning: { text: Cleaning, category: planned } }' }), T0);
+    let parts = 0;
+    for (let t = T0; t <= T0 + HOUR + 5 * MIN; t += 10_000) {
+      const stopped = t >= T0 + 50 * MIN;
+      if (t > T0 && !stopped) parts += 10;
+      h.read(t, { running: !stopped, partCount: parts, rejectCount: 0, faultCode: 0, mode: 1 });
+    }
+    const first = h.oee('hour:2026-11-23T06:00:00.000Z')!;
+    assert.equal(first.revision, 1);
+    assert.equal(first.availability, 50 / 60);
+    const open = h.of('downtime').map((e) => e.body as Record<string, any>).find((b) => b.status === 'open')!;
+    assert.equal(h.pipeline.assignDowntimeReason('m1', open.eventId, 'cleaning', T0 + HOUR + 5 * MIN).ok, true);
+    const revised = h.oee('hour:2026-11-23T06:00:00.000Z')!;
+    assert.equal(revised.revision, 2, 'the closed hour holds 10 min of this stop and its figures changed');
+    assert.equal(revised.times.plannedDowntime, 10 * MIN);
+    assert.equal(revised.availability, 1);
+    validateAll(h);
+  });
+
   it('re-issues a finished job\'s result when a late reason changes it', () => {
     const h = new Harness(makeConfig({ machine: SIM(), oee: '{ periods: [job] }', reasons: '{ cleaning: { text: Cleaning, category: planned } }' }), T0);
     h.pipeline.startJob('m1', { orderId: 'J', product: 'P', idealCycleTime: 1000 }, T0);

@@ -30,6 +30,16 @@ describe('counter deltas', () => {
     assert.equal(fixed.update(4, 60_000, 1000)!.event, 'jump');
   });
 
+  it('never counts a negative delta when a value is above the configured width', () => {
+    // A 32-bit PLC counter configured as 16-bit: a drop from beyond 2^16 is no wrap.
+    const c = new Counter({ width: 16 });
+    c.update(70_000, 0, 1000);
+    assert.deepEqual(c.update(5, 10_000, 1000), { delta: 5, event: 'reset' });
+    const exact = new Counter({ width: 16 });
+    exact.update(65_536, 0, 1000);
+    assert.deepEqual(exact.update(0, 10_000, 1000), { delta: 0, event: 'reset' });
+  });
+
   it('ignores values that are not counts', () => {
     const c = new Counter({ width: 16 });
     assert.equal(c.update(-1, 0, 1000), undefined);

@@ -53,9 +53,12 @@ export class PeriodBook {
   }
 
   addTime(a: number, ms: number, state: MachineState, downtimeId: string | undefined): void {
+    // Spans never cross a calendar change (spanEnd), so the start tells for the whole span.
+    const unplanned = state === 'unknown' && !this.#cal.isPlanned(a);
     for (const p of this.open) {
       if (!contains(p, a)) continue;
       p.acc.ms[state] += ms;
+      if (unplanned) p.acc.unknownUnplanned = (p.acc.unknownUnplanned ?? 0) + ms;
       if (downtimeId !== undefined) p.acc.downtime[downtimeId] = (p.acc.downtime[downtimeId] ?? 0) + ms;
     }
   }

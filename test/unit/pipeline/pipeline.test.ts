@@ -98,6 +98,36 @@ describe('communication loss', () => {
     assert.equal(hour.counts.excluded, 0);
   });
 
+  it('keeps a break that falls inside an outage a planned stop when exclusion is off', () => {
+    const config = makeConfig({
+      machine: SIM(),
+      shifts: '{ shifts: [{ name: early, days: [mon], start: "06:00", end: "08:00", breaks: [{ start: "07:00", duration: 15m }] }] }',
+      oee: '{ periods: [shift, hour], excludeCommunicationLoss: false }',
+    });
+    const h = new Harness(config, T0);
+    let parts = 0;
+    for (let t = T0; t <= T0 + 2 * HOUR + 10_000; t += 10_000) {
+      if (t === T0 + 50 * MIN) h.pipeline.link('m1', { state: 'disconnected', since: t, reconnects: 0, polls: 0, pollErrors: 1, overruns: 0 });
+      if (t === T0 + 80 * MIN) h.pipeline.link('m1', { state: 'connected', since: t, reconnects: 1, polls: 0, pollErrors: 1, overruns: 0 });
+      if (t >= T0 + 50 * MIN && t < T0 + 80 * MIN) continue;
+      if (t > T0 && h.pipeline.calendar.isPlanned(t)) parts += 9;
+      h.read(t, { running: true, partCount: parts, rejectCount: 0, faultCode: 0, mode: 1 });
+    }
+    const shift = h.oee('shift:early:2026-11-23')!;
+    assert.equal(shift.times.unknown, 30 * MIN);
+    // The 15-minute break was never planned production time, with or without communication.
+    assert.equal(shift.times.plannedStop, 15 * MIN);
+    assert.equal(shift.times.planned, 105 * MIN);
+    assert.equal(shift.times.stop, 15 * MIN);
+    assert.equal(shift.times.run, 90 * MIN);
+    // After the shift, with no communication, the hour is not planned production time either.
+    h.pipeline.link('m1', { state: 'disconnected', since: T0 + 2 * HOUR + 20_000, reconnects: 1, polls: 0, pollErrors: 2, overruns: 0 });
+    h.pipeline.tick(T0 + 3 * HOUR + 10_000);
+    const after = h.oee('hour:2026-11-23T08:00:00.000Z')!;
+    assert.equal(after.times.planned, 0);
+    assert.equal(after.availability, null);
+  });
+
   it('goes unknown when data goes stale without a link change', () => {
     const h = new Harness(makeConfig({ machine: SIM(', states: { staleAfter: 30s }') }), T0);
     h.read(T0, { running: true, partCount: 0, rejectCount: 0, faultCode: 0, mode: 1 });

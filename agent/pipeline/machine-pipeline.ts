@@ -59,7 +59,6 @@ export class MachinePipeline {
   #st: StateTracker;
   #telemetry: TelemetryThrottle;
   #staleAfter: number;
-  #runWindow: number;
   #linkUp = true;
   #linkUpAt = Number.NEGATIVE_INFINITY;
   #lastGood: number | undefined;
@@ -83,7 +82,6 @@ export class MachinePipeline {
     this.#catalogue = new ReasonCatalogue(o.config.reasons, o.machine.faults);
     this.#signals = new SignalMapper(o.machine.signals);
     this.#staleAfter = o.machine.states.staleAfter ?? Math.max(3 * o.machine.pollInterval, 5000);
-    this.#runWindow = Math.max(3 * o.machine.idealCycleTime, 3 * o.machine.pollInterval);
     const s = o.snapshot;
     this.#values = { ...(s?.signals ?? {}) };
     this.#counts = new PartCounts(o.machine.signals, s);
@@ -253,8 +251,13 @@ export class MachinePipeline {
     return this.#lastGood === undefined ? Number.POSITIVE_INFINITY : this.#lastGood + this.#staleAfter;
   }
 
+  /** How long a counter may stand still and the machine still run: from the ideal cycle time in effect (a job's). */
+  #runWindow(): number {
+    return Math.max(3 * this.idealCycleTime, 3 * this.#m.pollInterval);
+  }
+
   #idleAt(): number {
-    return this.#signals.countsRunning && this.#lastIncrease !== undefined ? this.#lastIncrease + this.#runWindow : Number.POSITIVE_INFINITY;
+    return this.#signals.countsRunning && this.#lastIncrease !== undefined ? this.#lastIncrease + this.#runWindow() : Number.POSITIVE_INFINITY;
   }
 
   #evalAt(t: number): void {
@@ -265,7 +268,7 @@ export class MachinePipeline {
     this.#evalTime = t;
     this.#handle(this.#st.settle(t));
     const communicating = this.#linkUp && this.#lastGood !== undefined && this.#lastGood >= this.#linkUpAt && t < this.#lastGood + this.#staleAfter;
-    const running = this.#signals.countsRunning ? this.#lastIncrease !== undefined && t < this.#lastIncrease + this.#runWindow : this.#values.running === true;
+    const running = this.#signals.countsRunning ? this.#lastIncrease !== undefined && t < this.#lastIncrease + this.#runWindow() : this.#values.running === true;
     const raw = deriveState({
       communicating,
       calendarPlanned: this.#calPlanned,

@@ -101,3 +101,23 @@ describe('a machine with only a part counter and a good counter', () => {
     assert.equal(hour.counts.reject, Math.floor((parts - 2) / 10));
   });
 });
+
+describe('a machine whose part counter is its run signal, on a slow job', () => {
+  const t0 = Date.UTC(2026, 10, 23, 6);
+  const machine = `{ id: m1, driver: modbus, idealCycleTime: 2s, pollInterval: 5s, connection: { host: 127.0.0.1 }, tags: [{ name: parts, address: 0, type: uint32 }], signals: { partCount: { tag: parts } } }`;
+
+  it('keeps running between parts made at the job\'s own ideal cycle time', () => {
+    const h = new Harness(makeConfig({ machine, oee: '{ periods: [job] }' }), t0);
+    assert.equal(h.pipeline.startJob('m1', { orderId: 'SLOW', product: 'big', idealCycleTime: 60_000 }, t0).ok, true);
+    let parts = 0;
+    for (let t = t0; t <= t0 + 30 * MIN; t += 5000) {
+      if (t > t0 && (t - t0) % 60_000 === 0) parts++;
+      h.pipeline.readings('m1', [{ tag: 'parts', value: parts, quality: 'good', ts: t }]);
+    }
+    h.pipeline.endJob('m1', 'SLOW', t0 + 30 * MIN);
+    // One part a minute is this job's full speed: no stop between two parts.
+    assert.deepEqual(h.of('state').map((e) => (e.body as Record<string, any>).state), ['stopped', 'running']);
+    const job = h.of('job').at(-1)!.body as Record<string, any>;
+    assert.equal(job.total, 30);
+  });
+});

@@ -41,7 +41,8 @@ export class PartCounts {
     for (const sig of this.#counters.keys()) this.#gap[sig] = true;
   }
 
-  update(readings: CounterReading[], ts: number, idealCycleTime: number, excludeAcrossGap: boolean): BatchCounts {
+  /** `linkDown`: read while the link is still down (a straggler), so the gap is not over yet. */
+  update(readings: CounterReading[], ts: number, idealCycleTime: number, excludeAcrossGap: boolean, linkDown = false): BatchCounts {
     const delta: Record<CounterSignal, number> = { partCount: 0, rejectCount: 0, goodCount: 0 };
     const excluded: Record<CounterSignal, number> = { partCount: 0, rejectCount: 0, goodCount: 0 };
     let jumps = 0;
@@ -50,7 +51,7 @@ export class PartCounts {
       if (!d) continue;
       if (d.event === 'jump') jumps++;
       const acrossGap = this.#gap[r.signal] === true;
-      if (d.event !== 'first') this.#gap[r.signal] = false;
+      if (d.event !== 'first' && !linkDown) this.#gap[r.signal] = false;
       if (d.delta === 0) continue;
       if (acrossGap && excludeAcrossGap) excluded[r.signal] += d.delta;
       else delta[r.signal] += d.delta;

@@ -331,7 +331,7 @@ export class MachinePipeline {
 
   #count(readings: CounterReading[], ts: number): void {
     const ict = this.idealCycleTime;
-    const c = this.#counts.update(readings, ts, ict, this.#o.config.oee.excludeCommunicationLoss);
+    const c = this.#counts.update(readings, ts, ict, this.#o.config.oee.excludeCommunicationLoss, !this.#linkUp);
     if (c.total + c.excluded > 0) this.#lastIncrease = ts;
     if (c.total === 0 && c.reject === 0 && c.excluded === 0 && c.jumps === 0) return;
     this.#book.addCounts(ts, this.#accounted, c, ict);

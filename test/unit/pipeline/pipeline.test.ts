@@ -128,6 +128,25 @@ describe('communication loss', () => {
     assert.equal(after.availability, null);
   });
 
+  it('keeps the gap open for counters read while the link is still down', () => {
+    const h = new Harness(makeConfig({ machine: SIM(), oee: '{ periods: [hour] }' }), T0);
+    let parts = 0;
+    const link = (state: 'connected' | 'disconnected', t: number) => h.pipeline.link('m1', { state, since: t, reconnects: 0, polls: 0, pollErrors: 0, overruns: 0 });
+    for (let t = T0; t <= T0 + HOUR; t += 10_000) {
+      if (t > T0) parts += 9;
+      if (t === T0 + 20 * MIN) link('disconnected', t);
+      if (t === T0 + 30 * MIN) link('connected', t);
+      // A straggling reading right after the link went down, then nothing until it is back.
+      if (t > T0 + 20 * MIN + 10_000 && t < T0 + 30 * MIN) continue;
+      h.read(t, { running: true, partCount: parts, rejectCount: 0, faultCode: 0, mode: 1 });
+    }
+    const hour = h.oee('hour:2026-11-23T06:00:00.000Z')!;
+    assert.equal(hour.times.unknown, 10 * MIN);
+    // Every part made while the state was unknown is excluded with that time, not only the straggler's.
+    assert.equal(hour.counts.excluded, 9 * 61);
+    assert.equal(hour.counts.total, 9 * 359 - 9 * 61);
+  });
+
   it('goes unknown when data goes stale without a link change', () => {
     const h = new Harness(makeConfig({ machine: SIM(', states: { staleAfter: 30s }') }), T0);
     h.read(T0, { running: true, partCount: 0, rejectCount: 0, faultCode: 0, mode: 1 });

@@ -97,7 +97,15 @@ export class PeriodBook {
 
   #add(p: Period, accounted: number): void {
     if (this.closed.some((x) => x.id === p.id)) return;
-    if (p.start < accounted) p.acc.ms.unknown += accounted - p.start;
+    if (p.start < accounted) {
+      p.acc.ms.unknown += accounted - p.start;
+      // The calendar still tells which of that unseen time was not planned production.
+      for (let t = p.start; t < accounted; ) {
+        const next = Math.min(this.#cal.nextChange(t), accounted);
+        if (!this.#cal.isPlanned(t)) p.acc.unknownUnplanned = (p.acc.unknownUnplanned ?? 0) + next - t;
+        t = next;
+      }
+    }
     this.open.push(p);
   }
 

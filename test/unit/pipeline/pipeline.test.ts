@@ -128,6 +128,21 @@ describe('communication loss', () => {
     assert.equal(after.availability, null);
   });
 
+  it('keeps a break before the agent started a planned stop when exclusion is off', () => {
+    const config = makeConfig({
+      machine: SIM(),
+      shifts: '{ shifts: [{ name: early, days: [mon], start: "06:00", end: "08:00", breaks: [{ start: "06:30", duration: 15m }] }] }',
+      oee: '{ periods: [shift], excludeCommunicationLoss: false }',
+    });
+    // The agent starts at 07:00: the hour before it is unknown, and holds the break.
+    const h = new Harness(config, T0 + HOUR);
+    for (let t = T0 + HOUR; t <= T0 + 2 * HOUR; t += 10_000) h.read(t, { running: true, partCount: 0, rejectCount: 0, faultCode: 0, mode: 1 });
+    const shift = h.oee('shift:early:2026-11-23')!;
+    assert.equal(shift.times.unknown, HOUR);
+    assert.equal(shift.times.plannedStop, 15 * MIN);
+    assert.equal(shift.times.stop, 45 * MIN);
+  });
+
   it('keeps the gap open for counters read while the link is still down', () => {
     const h = new Harness(makeConfig({ machine: SIM(), oee: '{ periods: [hour] }' }), T0);
     let parts = 0;

@@ -59,6 +59,10 @@ export class MachinePipeline {
   #st: StateTracker;
   #telemetry: TelemetryThrottle;
   #staleAfter: number;
+  /** Report by exception (OPC UA subscriptions): silence means "unchanged", so freshness is the tags' latest quality. */
+  #byException: boolean;
+  #tagGood = new Map<string, boolean>();
+  #goodTags = 0;
   #linkUp = true;
   #linkUpAt = Number.NEGATIVE_INFINITY;
   #lastGood: number | undefined;
@@ -81,7 +85,9 @@ export class MachinePipeline {
     this.#cal = o.calendar;
     this.#catalogue = new ReasonCatalogue(o.config.reasons, o.machine.faults);
     this.#signals = new SignalMapper(o.machine.signals);
-    this.#staleAfter = o.machine.states.staleAfter ?? Math.max(3 * o.machine.pollInterval, 5000);
+    this.#byException = o.machine.driver === 'opcua' && o.machine.connection.mode === 'subscribe';
+    // A quiet subscription is no stale data: its driver watches keep-alives and marks the tags bad when it falls silent.
+    this.#staleAfter = o.machine.states.staleAfter ?? (this.#byException ? Number.POSITIVE_INFINITY : Math.max(3 * o.machine.pollInterval, 5000));
     const s = o.snapshot;
     this.#values = { ...(s?.signals ?? {}) };
     this.#counts = new PartCounts(o.machine.signals, s);
@@ -129,6 +135,7 @@ export class MachinePipeline {
     // Timed changes before the readings first; at `ts` itself the new values decide.
     this.#advance(ts, true);
     if (mapped.good) this.#lastGood = ts;
+    if (this.#byException) this.#qualities(readings);
     if (mapped.counters.length) this.#count(mapped.counters, ts);
     this.#evalAt(ts);
     this.#telemetry.offer(readings);
@@ -256,6 +263,17 @@ export class MachinePipeline {
     return Math.max(3 * this.idealCycleTime, 3 * this.#m.pollInterval);
   }
 
+  /** The latest quality of every tag; with all of them bad the machine's data is gone. */
+  #qualities(readings: Reading[]): void {
+    for (const r of readings) {
+      const good = r.quality === 'good';
+      const was = this.#tagGood.get(r.tag);
+      if (was === good) continue;
+      this.#tagGood.set(r.tag, good);
+      this.#goodTags += (good ? 1 : 0) - (was ? 1 : 0);
+    }
+  }
+
   #idleAt(): number {
     return this.#signals.countsRunning && this.#lastIncrease !== undefined ? this.#lastIncrease + this.#runWindow() : Number.POSITIVE_INFINITY;
   }
@@ -267,7 +285,7 @@ export class MachinePipeline {
     }
     this.#evalTime = t;
     this.#handle(this.#st.settle(t));
-    const communicating = this.#linkUp && this.#lastGood !== undefined && this.#lastGood >= this.#linkUpAt && t < this.#lastGood + this.#staleAfter;
+    const communicating = this.#linkUp && this.#lastGood !== undefined && this.#lastGood >= this.#linkUpAt && t < this.#lastGood + this.#staleAfter && (!this.#byException || this.#goodTags > 0);
     const running = this.#signals.countsRunning ? this.#lastIncrease !== undefined && t < this.#lastIncrease + this.#runWindow() : this.#values.running === true;
     const raw = deriveState({
       communicating,

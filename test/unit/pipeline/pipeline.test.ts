@@ -162,6 +162,25 @@ describe('communication loss', () => {
     assert.equal(hour.counts.total, 9 * 359 - 9 * 61);
   });
 
+  it('does not take a quiet OPC UA subscription for stale data; all tags bad is communication loss', () => {
+    const tags = ['running', 'partCount', 'rejectCount', 'faultCode'].map((t) => `{ name: ${t}, nodeId: "ns=1;s=${t}" }`).join(', ');
+    const machine = `{ id: m1, driver: opcua, idealCycleTime: 1s, connection: { endpoint: "opc.tcp://127.0.0.1:4840" }, tags: [${tags}], signals: { running: { tag: running }, partCount: { tag: partCount }, rejectCount: { tag: rejectCount }, faultCode: { tag: faultCode } } }`;
+    const h = new Harness(makeConfig({ machine, oee: '{ periods: [hour] }' }), T0);
+    // Report by exception: the initial values, then only what changes.
+    h.read(T0, { running: true, partCount: 0, rejectCount: 0, faultCode: 0 });
+    for (let i = 1; i <= 60; i++) h.read(T0 + i * 1000, { partCount: i });
+    h.read(T0 + 61_000, { running: false });
+    // Ten quiet minutes: the machine stands still, nothing changes, the subscription keeps alive.
+    h.pipeline.tick(T0 + 11 * MIN);
+    assert.deepEqual(h.of('state').map((e) => (e.body as Record<string, any>).state), ['running', 'stopped']);
+    // The driver's watchdog marks every tag bad when the subscription falls silent: that is communication loss.
+    h.read(T0 + 11 * MIN, { running: false, partCount: 60, rejectCount: 0, faultCode: 0 }, 'bad');
+    h.pipeline.tick(T0 + 12 * MIN);
+    const last = h.of('state').at(-1)!.body as Record<string, any>;
+    assert.equal(last.state, 'unknown');
+    assert.equal(last.since, new Date(T0 + 11 * MIN).toISOString());
+  });
+
   it('goes unknown when data goes stale without a link change', () => {
     const h = new Harness(makeConfig({ machine: SIM(', states: { staleAfter: 30s }') }), T0);
     h.read(T0, { running: true, partCount: 0, rejectCount: 0, faultCode: 0, mode: 1 });

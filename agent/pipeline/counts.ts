@@ -46,10 +46,14 @@ export class PartCounts {
     const delta: Record<CounterSignal, number> = { partCount: 0, rejectCount: 0, goodCount: 0 };
     const excluded: Record<CounterSignal, number> = { partCount: 0, rejectCount: 0, goodCount: 0 };
     let jumps = 0;
+    const jumped = new Set<CounterSignal>();
     for (const r of readings) {
       const d = this.#counters.get(r.signal)?.update(r.value, ts, idealCycleTime);
       if (!d) continue;
-      if (d.event === 'jump') jumps++;
+      if (d.event === 'jump') {
+        jumps++;
+        jumped.add(r.signal);
+      }
       const acrossGap = this.#gap[r.signal] === true;
       if (d.event !== 'first' && !linkDown) this.#gap[r.signal] = false;
       if (d.delta === 0) continue;
@@ -57,10 +61,13 @@ export class PartCounts {
       else delta[r.signal] += d.delta;
     }
     const hasPart = this.#counters.has('partCount');
+    // Rejects from part - good need both increases: with one of them a jump (not counted), the
+    // difference would turn good parts into rejects, or subtract rejects.
+    const derived = jumped.has('partCount') || jumped.has('goodCount') ? 0 : delta.partCount - delta.goodCount;
     return {
       total: hasPart ? delta.partCount : delta.goodCount + delta.rejectCount,
       // With a good counter, rejects are what the part counter counted beyond it.
-      reject: this.#counters.has('rejectCount') ? delta.rejectCount : this.#counters.has('goodCount') && hasPart ? delta.partCount - delta.goodCount : 0,
+      reject: this.#counters.has('rejectCount') ? delta.rejectCount : this.#counters.has('goodCount') && hasPart ? derived : 0,
       excluded: hasPart ? excluded.partCount : excluded.goodCount + excluded.rejectCount,
       jumps,
     };

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Counter } from '../../../agent/pipeline/counters.ts';
+import { PartCounts } from '../../../agent/pipeline/counts.ts';
 import { Harness, MIN, makeConfig } from './harness.ts';
 
 describe('counter deltas', () => {
@@ -99,6 +100,19 @@ describe('a machine with only a part counter and a good counter', () => {
     assert.equal(hour.counts.total, parts - 2, 'the parts read at 07:00 belong to the next hour');
     assert.equal(hour.counts.reject, hour.counts.total - hour.counts.good);
     assert.equal(hour.counts.reject, Math.floor((parts - 2) / 10));
+  });
+});
+
+describe('rejects derived from a part and a good counter', () => {
+  it('does not turn parts into rejects when the good counter jumps', () => {
+    const counts = new PartCounts(makeConfig({ machine: `{ id: m1, driver: modbus, idealCycleTime: 1s, pollInterval: 10s, connection: { host: 127.0.0.1 }, tags: [{ name: parts, address: 0, type: uint32 }, { name: good, address: 2, type: uint32 }], signals: { partCount: { tag: parts }, goodCount: { tag: good } } }` }).machines[0]!.signals);
+    const read = (ts: number, parts: number, good: number) => counts.update([{ signal: 'partCount', value: parts, ts }, { signal: 'goodCount', value: good, ts }], ts, 1000, true);
+    read(0, 100, 90);
+    assert.deepEqual(read(10_000, 110, 99), { total: 10, reject: 1, excluded: 0, jumps: 0 });
+    // The good counter leaps by a million: not counted, and the ten parts are not rejects either.
+    assert.deepEqual(read(20_000, 120, 1_000_099), { total: 10, reject: 0, excluded: 0, jumps: 1 });
+    // The part counter leaps: no parts counted, so no (negative) rejects from the good ones.
+    assert.deepEqual(read(30_000, 5_000_000, 1_000_108), { total: 0, reject: 0, excluded: 0, jumps: 1 });
   });
 });
 

@@ -73,9 +73,12 @@ export class ShiftCalendar {
   toInstant(date: string, minutes: number, plusDays = 0): number {
     const [y, m, d] = date.split('-').map(Number) as [number, number, number];
     const wall = Date.UTC(y, m - 1, d + plusDays) + minutes * MIN;
-    const first = wall - this.offsetAt(wall);
-    const second = wall - this.offsetAt(first);
-    return Math.max(first, second);
+    // The offsets in force a day either side cover any change next to this wall time; a
+    // candidate is real when its own offset is the one used. Two real ones: the repeated hour
+    // (take the later); none: the time is in a gap, and the offset before the gap moves it forward.
+    const candidates = [this.offsetAt(wall - DAY), this.offsetAt(wall + DAY)].map((o) => ({ t: wall - o, real: this.offsetAt(wall - o) === o }));
+    const real = candidates.filter((c) => c.real);
+    return Math.max(...(real.length ? real : candidates).map((c) => c.t));
   }
 
   /** Shifts that start on local `date`, in start order. */

@@ -55,7 +55,9 @@ export class Counter {
     }
     // 2^64 is beyond exact doubles; a 64-bit counter that wraps is out of reach in practice.
     const wrapped = 2 ** this.width - last + value;
-    if (wrapped <= limit) return { delta: wrapped, event: 'wrap' };
+    // A last value at or beyond 2^width (the PLC's counter is wider than configured) cannot have
+    // wrapped there: taking it for a wrap would count a negative or zero number of parts.
+    if (last < 2 ** this.width && wrapped <= limit) return { delta: wrapped, event: 'wrap' };
     return value <= limit ? { delta: value, event: 'reset' } : { delta: 0, event: 'jump' };
   }
 }

@@ -41,25 +41,33 @@ export class PartCounts {
     for (const sig of this.#counters.keys()) this.#gap[sig] = true;
   }
 
-  update(readings: CounterReading[], ts: number, idealCycleTime: number, excludeAcrossGap: boolean): BatchCounts {
+  /** `linkDown`: read while the link is still down (a straggler), so the gap is not over yet. */
+  update(readings: CounterReading[], ts: number, idealCycleTime: number, excludeAcrossGap: boolean, linkDown = false): BatchCounts {
     const delta: Record<CounterSignal, number> = { partCount: 0, rejectCount: 0, goodCount: 0 };
     const excluded: Record<CounterSignal, number> = { partCount: 0, rejectCount: 0, goodCount: 0 };
     let jumps = 0;
+    const jumped = new Set<CounterSignal>();
     for (const r of readings) {
       const d = this.#counters.get(r.signal)?.update(r.value, ts, idealCycleTime);
       if (!d) continue;
-      if (d.event === 'jump') jumps++;
+      if (d.event === 'jump') {
+        jumps++;
+        jumped.add(r.signal);
+      }
       const acrossGap = this.#gap[r.signal] === true;
-      if (d.event !== 'first') this.#gap[r.signal] = false;
+      if (d.event !== 'first' && !linkDown) this.#gap[r.signal] = false;
       if (d.delta === 0) continue;
       if (acrossGap && excludeAcrossGap) excluded[r.signal] += d.delta;
       else delta[r.signal] += d.delta;
     }
     const hasPart = this.#counters.has('partCount');
+    // Rejects from part - good need both increases: with one of them a jump (not counted), the
+    // difference would turn good parts into rejects, or subtract rejects.
+    const derived = jumped.has('partCount') || jumped.has('goodCount') ? 0 : delta.partCount - delta.goodCount;
     return {
       total: hasPart ? delta.partCount : delta.goodCount + delta.rejectCount,
       // With a good counter, rejects are what the part counter counted beyond it.
-      reject: this.#counters.has('rejectCount') ? delta.rejectCount : this.#counters.has('goodCount') && hasPart ? delta.partCount - delta.goodCount : 0,
+      reject: this.#counters.has('rejectCount') ? delta.rejectCount : this.#counters.has('goodCount') && hasPart ? derived : 0,
       excluded: hasPart ? excluded.partCount : excluded.goodCount + excluded.rejectCount,
       jumps,
     };

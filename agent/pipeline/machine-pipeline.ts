@@ -59,7 +59,10 @@ export class MachinePipeline {
   #st: StateTracker;
   #telemetry: TelemetryThrottle;
   #staleAfter: number;
-  #runWindow: number;
+  /** Report by exception (OPC UA subscriptions): silence means "unchanged", so freshness is the tags' latest quality. */
+  #byException: boolean;
+  #tagGood = new Map<string, boolean>();
+  #goodTags = 0;
   #linkUp = true;
   #linkUpAt = Number.NEGATIVE_INFINITY;
   #lastGood: number | undefined;
@@ -82,8 +85,9 @@ export class MachinePipeline {
     this.#cal = o.calendar;
     this.#catalogue = new ReasonCatalogue(o.config.reasons, o.machine.faults);
     this.#signals = new SignalMapper(o.machine.signals);
-    this.#staleAfter = o.machine.states.staleAfter ?? Math.max(3 * o.machine.pollInterval, 5000);
-    this.#runWindow = Math.max(3 * o.machine.idealCycleTime, 3 * o.machine.pollInterval);
+    this.#byException = o.machine.driver === 'opcua' && o.machine.connection.mode === 'subscribe';
+    // A quiet subscription is no stale data: its driver watches keep-alives and marks the tags bad when it falls silent.
+    this.#staleAfter = o.machine.states.staleAfter ?? (this.#byException ? Number.POSITIVE_INFINITY : Math.max(3 * o.machine.pollInterval, 5000));
     const s = o.snapshot;
     this.#values = { ...(s?.signals ?? {}) };
     this.#counts = new PartCounts(o.machine.signals, s);
@@ -131,6 +135,7 @@ export class MachinePipeline {
     // Timed changes before the readings first; at `ts` itself the new values decide.
     this.#advance(ts, true);
     if (mapped.good) this.#lastGood = ts;
+    if (this.#byException) this.#qualities(readings);
     if (mapped.counters.length) this.#count(mapped.counters, ts);
     this.#evalAt(ts);
     this.#telemetry.offer(readings);
@@ -198,7 +203,8 @@ export class MachinePipeline {
     d.assigned = { at: ts, ...(note?.text !== undefined ? { text: note.text } : {}), ...(note?.by !== undefined ? { by: note.by } : {}) };
     if (d.end !== undefined) d.revision++;
     this.#emit('downtime', SCHEMA.downtime, ts, downtimeBody(d, this.#catalogue));
-    if (d.end !== undefined) this.#reissue(d.id, ts);
+    // A stop still open may already have time in a period that closed at a boundary.
+    this.#reissue(d.id, ts);
     return { ok: true, detail: { revision: d.revision } };
   }
 
@@ -252,8 +258,24 @@ export class MachinePipeline {
     return this.#lastGood === undefined ? Number.POSITIVE_INFINITY : this.#lastGood + this.#staleAfter;
   }
 
+  /** How long a counter may stand still and the machine still run: from the ideal cycle time in effect (a job's). */
+  #runWindow(): number {
+    return Math.max(3 * this.idealCycleTime, 3 * this.#m.pollInterval);
+  }
+
+  /** The latest quality of every tag; with all of them bad the machine's data is gone. */
+  #qualities(readings: Reading[]): void {
+    for (const r of readings) {
+      const good = r.quality === 'good';
+      const was = this.#tagGood.get(r.tag);
+      if (was === good) continue;
+      this.#tagGood.set(r.tag, good);
+      this.#goodTags += (good ? 1 : 0) - (was ? 1 : 0);
+    }
+  }
+
   #idleAt(): number {
-    return this.#signals.countsRunning && this.#lastIncrease !== undefined ? this.#lastIncrease + this.#runWindow : Number.POSITIVE_INFINITY;
+    return this.#signals.countsRunning && this.#lastIncrease !== undefined ? this.#lastIncrease + this.#runWindow() : Number.POSITIVE_INFINITY;
   }
 
   #evalAt(t: number): void {
@@ -263,8 +285,8 @@ export class MachinePipeline {
     }
     this.#evalTime = t;
     this.#handle(this.#st.settle(t));
-    const communicating = this.#linkUp && this.#lastGood !== undefined && this.#lastGood >= this.#linkUpAt && t < this.#lastGood + this.#staleAfter;
-    const running = this.#signals.countsRunning ? this.#lastIncrease !== undefined && t < this.#lastIncrease + this.#runWindow : this.#values.running === true;
+    const communicating = this.#linkUp && this.#lastGood !== undefined && this.#lastGood >= this.#linkUpAt && t < this.#lastGood + this.#staleAfter && (!this.#byException || this.#goodTags > 0);
+    const running = this.#signals.countsRunning ? this.#lastIncrease !== undefined && t < this.#lastIncrease + this.#runWindow() : this.#values.running === true;
     const raw = deriveState({
       communicating,
       calendarPlanned: this.#calPlanned,
@@ -327,7 +349,7 @@ export class MachinePipeline {
 
   #count(readings: CounterReading[], ts: number): void {
     const ict = this.idealCycleTime;
-    const c = this.#counts.update(readings, ts, ict, this.#o.config.oee.excludeCommunicationLoss);
+    const c = this.#counts.update(readings, ts, ict, this.#o.config.oee.excludeCommunicationLoss, !this.#linkUp);
     if (c.total + c.excluded > 0) this.#lastIncrease = ts;
     if (c.total === 0 && c.reject === 0 && c.excluded === 0 && c.jumps === 0) return;
     this.#book.addCounts(ts, this.#accounted, c, ict);

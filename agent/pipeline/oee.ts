@@ -22,10 +22,12 @@ export interface Accum {
   excludedParts: number;
   /** Counter jumps too large to be real, not counted. */
   implausibleJumps: number;
+  /** Unknown time the calendar did not plan (no shift, breaks); absent in states saved before it existed. */
+  unknownUnplanned?: number;
 }
 
 export function emptyAccum(): Accum {
-  return { ms: { unknown: 0, plannedStop: 0, fault: 0, changeover: 0, running: 0, stopped: 0 }, downtime: {}, total: 0, reject: 0, idealMs: 0, excludedParts: 0, implausibleJumps: 0 };
+  return { ms: { unknown: 0, plannedStop: 0, fault: 0, changeover: 0, running: 0, stopped: 0 }, downtime: {}, total: 0, reject: 0, idealMs: 0, excludedParts: 0, implausibleJumps: 0, unknownUnplanned: 0 };
 }
 
 export interface OeeTimes {
@@ -92,9 +94,12 @@ export function computeOee(acc: Accum, opts: OeeOptions): OeeFigures {
   const m = acc.ms;
   const elapsed = m.unknown + m.plannedStop + m.fault + m.changeover + m.running + m.stopped;
   const exclude = opts.excludeCommunicationLoss;
-  const plannedStop = m.plannedStop + plannedDowntime;
+  // Communication loss hides the machine, not the calendar: unknown time outside planned
+  // production (no shift, a break) stays a planned stop when the outage is counted as stop time.
+  const unplanned = exclude ? 0 : Math.min(acc.unknownUnplanned ?? 0, m.unknown);
+  const plannedStop = m.plannedStop + plannedDowntime + unplanned;
   const planned = elapsed - plannedStop - (exclude ? m.unknown : 0);
-  const stop = availabilityLoss + (exclude ? 0 : m.unknown);
+  const stop = availabilityLoss + (exclude ? 0 : m.unknown - unplanned);
   const run = planned - stop;
   const total = acc.total;
   const reject = Math.min(Math.max(acc.reject, 0), total);

@@ -53,9 +53,12 @@ export class PeriodBook {
   }
 
   addTime(a: number, ms: number, state: MachineState, downtimeId: string | undefined): void {
+    // Spans never cross a calendar change (spanEnd), so the start tells for the whole span.
+    const unplanned = state === 'unknown' && !this.#cal.isPlanned(a);
     for (const p of this.open) {
       if (!contains(p, a)) continue;
       p.acc.ms[state] += ms;
+      if (unplanned) p.acc.unknownUnplanned = (p.acc.unknownUnplanned ?? 0) + ms;
       if (downtimeId !== undefined) p.acc.downtime[downtimeId] = (p.acc.downtime[downtimeId] ?? 0) + ms;
     }
   }
@@ -94,7 +97,15 @@ export class PeriodBook {
 
   #add(p: Period, accounted: number): void {
     if (this.closed.some((x) => x.id === p.id)) return;
-    if (p.start < accounted) p.acc.ms.unknown += accounted - p.start;
+    if (p.start < accounted) {
+      p.acc.ms.unknown += accounted - p.start;
+      // The calendar still tells which of that unseen time was not planned production.
+      for (let t = p.start; t < accounted; ) {
+        const next = Math.min(this.#cal.nextChange(t), accounted);
+        if (!this.#cal.isPlanned(t)) p.acc.unknownUnplanned = (p.acc.unknownUnplanned ?? 0) + next - t;
+        t = next;
+      }
+    }
     this.open.push(p);
   }
 

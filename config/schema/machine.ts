@@ -38,7 +38,7 @@ export const statesSchema = z
   .strictObject({
     debounce: duration({ max: '10m' }).prefault('2s').describe('A state must hold this long before it is reported (filters flicker).'),
     microStop: duration({ max: '1h' }).prefault('2m').describe('Unplanned stops shorter than this are micro-stops (a performance loss, not availability).'),
-    staleAfter: duration({ min: '100ms' }).optional().describe('No good reading for this long means state unknown (communication lost). Default: 3 × pollInterval, at least 5s.'),
+    staleAfter: duration({ min: '100ms' }).optional().describe('No good reading for this long means state unknown (communication lost). Default: 3 × pollInterval, at least 5s; none for OPC UA subscriptions (report by exception), where all tags bad means unknown.'),
   })
   .describe('State machine tuning.');
 

@@ -61,6 +61,27 @@ describe('shift calendar', () => {
     assert.equal(countHours(berlin.toInstant('2026-03-29', 0), berlin.toInstant('2026-03-30', 0)), 23);
   });
 
+  it('maps wall-clock times next to a DST change to the right instant (both hemispheres of the offset)', () => {
+    const ny = calendar({ timezone: 'America/New_York' });
+    // The hour before Berlin's repeated hour exists once, in summer time.
+    assert.equal(iso(berlin.toInstant('2026-10-25', 90)), '2026-10-24T23:30:00.000Z');
+    assert.equal(iso(berlin.toInstant('2026-10-25', 60)), '2026-10-24T23:00:00.000Z');
+    // Ambiguous (repeated) times resolve to the later instant; missing ones move forward by the gap.
+    assert.equal(iso(berlin.toInstant('2026-10-25', 150)), '2026-10-25T01:30:00.000Z');
+    assert.equal(iso(berlin.toInstant('2026-03-29', 150)), '2026-03-29T01:30:00.000Z');
+    assert.equal(iso(ny.toInstant('2026-11-01', 90)), '2026-11-01T06:30:00.000Z');
+    assert.equal(iso(ny.toInstant('2026-03-08', 150)), '2026-03-08T07:30:00.000Z');
+    // The hour after New York's spring-forward gap is summer time.
+    assert.equal(iso(ny.toInstant('2026-03-08', 180)), '2026-03-08T07:00:00.000Z');
+    assert.equal(iso(ny.toInstant('2026-03-08', 210)), '2026-03-08T07:30:00.000Z');
+  });
+
+  it('puts a night-shift break in the hour before the repeated hour at its local time', () => {
+    const cal = calendar({ timezone: 'Europe/Berlin', shifts: [{ name: 'night', days: ['sat'], start: '22:00', end: '06:00', breaks: [{ start: '01:30', duration: '30m' }] }] });
+    const [night] = cal.shiftsStartingOn('2026-10-24');
+    assert.deepEqual(night!.breaks.map((b) => [iso(b.start), iso(b.end)]), [['2026-10-24T23:30:00.000Z', '2026-10-25T00:00:00.000Z']]);
+  });
+
   it('cancels shifts on holidays and replaces them on override days', () => {
     assert.deepEqual(berlin.shiftsStartingOn('2026-12-25'), []);
     const eve = berlin.shiftsStartingOn('2026-12-24');

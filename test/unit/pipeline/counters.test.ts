@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Counter } from '../../../agent/pipeline/counters.ts';
+import { PartCounts } from '../../../agent/pipeline/counts.ts';
 import { Harness, MIN, makeConfig } from './harness.ts';
 
 describe('counter deltas', () => {
@@ -28,6 +29,16 @@ describe('counter deltas', () => {
     const fixed = new Counter({ width: 32, maxDelta: 3 });
     fixed.update(0, 0, 1000);
     assert.equal(fixed.update(4, 60_000, 1000)!.event, 'jump');
+  });
+
+  it('never counts a negative delta when a value is above the configured width', () => {
+    // A 32-bit PLC counter configured as 16-bit: a drop from beyond 2^16 is no wrap.
+    const c = new Counter({ width: 16 });
+    c.update(70_000, 0, 1000);
+    assert.deepEqual(c.update(5, 10_000, 1000), { delta: 5, event: 'reset' });
+    const exact = new Counter({ width: 16 });
+    exact.update(65_536, 0, 1000);
+    assert.deepEqual(exact.update(0, 10_000, 1000), { delta: 0, event: 'reset' });
   });
 
   it('ignores values that are not counts', () => {
@@ -89,5 +100,38 @@ describe('a machine with only a part counter and a good counter', () => {
     assert.equal(hour.counts.total, parts - 2, 'the parts read at 07:00 belong to the next hour');
     assert.equal(hour.counts.reject, hour.counts.total - hour.counts.good);
     assert.equal(hour.counts.reject, Math.floor((parts - 2) / 10));
+  });
+});
+
+describe('rejects derived from a part and a good counter', () => {
+  it('does not turn parts into rejects when the good counter jumps', () => {
+    const counts = new PartCounts(makeConfig({ machine: `{ id: m1, driver: modbus, idealCycleTime: 1s, pollInterval: 10s, connection: { host: 127.0.0.1 }, tags: [{ name: parts, address: 0, type: uint32 }, { name: good, address: 2, type: uint32 }], signals: { partCount: { tag: parts }, goodCount: { tag: good } } }` }).machines[0]!.signals);
+    const read = (ts: number, parts: number, good: number) => counts.update([{ signal: 'partCount', value: parts, ts }, { signal: 'goodCount', value: good, ts }], ts, 1000, true);
+    read(0, 100, 90);
+    assert.deepEqual(read(10_000, 110, 99), { total: 10, reject: 1, excluded: 0, jumps: 0 });
+    // The good counter leaps by a million: not counted, and the ten parts are not rejects either.
+    assert.deepEqual(read(20_000, 120, 1_000_099), { total: 10, reject: 0, excluded: 0, jumps: 1 });
+    // The part counter leaps: no parts counted, so no (negative) rejects from the good ones.
+    assert.deepEqual(read(30_000, 5_000_000, 1_000_108), { total: 0, reject: 0, excluded: 0, jumps: 1 });
+  });
+});
+
+describe('a machine whose part counter is its run signal, on a slow job', () => {
+  const t0 = Date.UTC(2026, 10, 23, 6);
+  const machine = `{ id: m1, driver: modbus, idealCycleTime: 2s, pollInterval: 5s, connection: { host: 127.0.0.1 }, tags: [{ name: parts, address: 0, type: uint32 }], signals: { partCount: { tag: parts } } }`;
+
+  it('keeps running between parts made at the job\'s own ideal cycle time', () => {
+    const h = new Harness(makeConfig({ machine, oee: '{ periods: [job] }' }), t0);
+    assert.equal(h.pipeline.startJob('m1', { orderId: 'SLOW', product: 'big', idealCycleTime: 60_000 }, t0).ok, true);
+    let parts = 0;
+    for (let t = t0; t <= t0 + 30 * MIN; t += 5000) {
+      if (t > t0 && (t - t0) % 60_000 === 0) parts++;
+      h.pipeline.readings('m1', [{ tag: 'parts', value: parts, quality: 'good', ts: t }]);
+    }
+    h.pipeline.endJob('m1', 'SLOW', t0 + 30 * MIN);
+    // One part a minute is this job's full speed: no stop between two parts.
+    assert.deepEqual(h.of('state').map((e) => (e.body as Record<string, any>).state), ['stopped', 'running']);
+    const job = h.of('job').at(-1)!.body as Record<string, any>;
+    assert.equal(job.total, 30);
   });
 });

@@ -98,6 +98,89 @@ describe('communication loss', () => {
     assert.equal(hour.counts.excluded, 0);
   });
 
+  it('keeps a break that falls inside an outage a planned stop when exclusion is off', () => {
+    const config = makeConfig({
+      machine: SIM(),
+      shifts: '{ shifts: [{ name: early, days: [mon], start: "06:00", end: "08:00", breaks: [{ start: "07:00", duration: 15m }] }] }',
+      oee: '{ periods: [shift, hour], excludeCommunicationLoss: false }',
+    });
+    const h = new Harness(config, T0);
+    let parts = 0;
+    for (let t = T0; t <= T0 + 2 * HOUR + 10_000; t += 10_000) {
+      if (t === T0 + 50 * MIN) h.pipeline.link('m1', { state: 'disconnected', since: t, reconnects: 0, polls: 0, pollErrors: 1, overruns: 0 });
+      if (t === T0 + 80 * MIN) h.pipeline.link('m1', { state: 'connected', since: t, reconnects: 1, polls: 0, pollErrors: 1, overruns: 0 });
+      if (t >= T0 + 50 * MIN && t < T0 + 80 * MIN) continue;
+      if (t > T0 && h.pipeline.calendar.isPlanned(t)) parts += 9;
+      h.read(t, { running: true, partCount: parts, rejectCount: 0, faultCode: 0, mode: 1 });
+    }
+    const shift = h.oee('shift:early:2026-11-23')!;
+    assert.equal(shift.times.unknown, 30 * MIN);
+    // The 15-minute break was never planned production time, with or without communication.
+    assert.equal(shift.times.plannedStop, 15 * MIN);
+    assert.equal(shift.times.planned, 105 * MIN);
+    assert.equal(shift.times.stop, 15 * MIN);
+    assert.equal(shift.times.run, 90 * MIN);
+    // After the shift, with no communication, the hour is not planned production time either.
+    h.pipeline.link('m1', { state: 'disconnected', since: T0 + 2 * HOUR + 20_000, reconnects: 1, polls: 0, pollErrors: 2, overruns: 0 });
+    h.pipeline.tick(T0 + 3 * HOUR + 10_000);
+    const after = h.oee('hour:2026-11-23T08:00:00.000Z')!;
+    assert.equal(after.times.planned, 0);
+    assert.equal(after.availability, null);
+  });
+
+  it('keeps a break before the agent started a planned stop when exclusion is off', () => {
+    const config = makeConfig({
+      machine: SIM(),
+      shifts: '{ shifts: [{ name: early, days: [mon], start: "06:00", end: "08:00", breaks: [{ start: "06:30", duration: 15m }] }] }',
+      oee: '{ periods: [shift], excludeCommunicationLoss: false }',
+    });
+    // The agent starts at 07:00: the hour before it is unknown, and holds the break.
+    const h = new Harness(config, T0 + HOUR);
+    for (let t = T0 + HOUR; t <= T0 + 2 * HOUR; t += 10_000) h.read(t, { running: true, partCount: 0, rejectCount: 0, faultCode: 0, mode: 1 });
+    const shift = h.oee('shift:early:2026-11-23')!;
+    assert.equal(shift.times.unknown, HOUR);
+    assert.equal(shift.times.plannedStop, 15 * MIN);
+    assert.equal(shift.times.stop, 45 * MIN);
+  });
+
+  it('keeps the gap open for counters read while the link is still down', () => {
+    const h = new Harness(makeConfig({ machine: SIM(), oee: '{ periods: [hour] }' }), T0);
+    let parts = 0;
+    const link = (state: 'connected' | 'disconnected', t: number) => h.pipeline.link('m1', { state, since: t, reconnects: 0, polls: 0, pollErrors: 0, overruns: 0 });
+    for (let t = T0; t <= T0 + HOUR; t += 10_000) {
+      if (t > T0) parts += 9;
+      if (t === T0 + 20 * MIN) link('disconnected', t);
+      if (t === T0 + 30 * MIN) link('connected', t);
+      // A straggling reading right after the link went down, then nothing until it is back.
+      if (t > T0 + 20 * MIN + 10_000 && t < T0 + 30 * MIN) continue;
+      h.read(t, { running: true, partCount: parts, rejectCount: 0, faultCode: 0, mode: 1 });
+    }
+    const hour = h.oee('hour:2026-11-23T06:00:00.000Z')!;
+    assert.equal(hour.times.unknown, 10 * MIN);
+    // Every part made while the state was unknown is excluded with that time, not only the straggler's.
+    assert.equal(hour.counts.excluded, 9 * 61);
+    assert.equal(hour.counts.total, 9 * 359 - 9 * 61);
+  });
+
+  it('does not take a quiet OPC UA subscription for stale data; all tags bad is communication loss', () => {
+    const tags = ['running', 'partCount', 'rejectCount', 'faultCode'].map((t) => `{ name: ${t}, nodeId: "ns=1;s=${t}" }`).join(', ');
+    const machine = `{ id: m1, driver: opcua, idealCycleTime: 1s, connection: { endpoint: "opc.tcp://127.0.0.1:4840" }, tags: [${tags}], signals: { running: { tag: running }, partCount: { tag: partCount }, rejectCount: { tag: rejectCount }, faultCode: { tag: faultCode } } }`;
+    const h = new Harness(makeConfig({ machine, oee: '{ periods: [hour] }' }), T0);
+    // Report by exception: the initial values, then only what changes.
+    h.read(T0, { running: true, partCount: 0, rejectCount: 0, faultCode: 0 });
+    for (let i = 1; i <= 60; i++) h.read(T0 + i * 1000, { partCount: i });
+    h.read(T0 + 61_000, { running: false });
+    // Ten quiet minutes: the machine stands still, nothing changes, the subscription keeps alive.
+    h.pipeline.tick(T0 + 11 * MIN);
+    assert.deepEqual(h.of('state').map((e) => (e.body as Record<string, any>).state), ['running', 'stopped']);
+    // The driver's watchdog marks every tag bad when the subscription falls silent: that is communication loss.
+    h.read(T0 + 11 * MIN, { running: false, partCount: 60, rejectCount: 0, faultCode: 0 }, 'bad');
+    h.pipeline.tick(T0 + 12 * MIN);
+    const last = h.of('state').at(-1)!.body as Record<string, any>;
+    assert.equal(last.state, 'unknown');
+    assert.equal(last.since, new Date(T0 + 11 * MIN).toISOString());
+  });
+
   it('goes unknown when data goes stale without a link change', () => {
     const h = new Harness(makeConfig({ machine: SIM(', states: { staleAfter: 30s }') }), T0);
     h.read(T0, { running: true, partCount: 0, rejectCount: 0, faultCode: 0, mode: 1 });
@@ -163,6 +246,26 @@ describe('downtime reasons, micro-stops and revisions', () => {
     assert.equal(updated.status, 'updated');
     assert.equal(updated.reason.code, 'cleaning');
     assert.equal(updated.assignedBy, 'anna');
+    validateAll(h);
+  });
+
+  it('re-issues the closed period when a reason arrives for a stop that spans its end and is still open', () => {
+    const h = new Harness(makeConfig({ machine: SIM(), oee: '{ periods: [hour] }', reasons: '{ cleaning: { text: Cleaning, category: planned } }' }), T0);
+    let parts = 0;
+    for (let t = T0; t <= T0 + HOUR + 5 * MIN; t += 10_000) {
+      const stopped = t >= T0 + 50 * MIN;
+      if (t > T0 && !stopped) parts += 10;
+      h.read(t, { running: !stopped, partCount: parts, rejectCount: 0, faultCode: 0, mode: 1 });
+    }
+    const first = h.oee('hour:2026-11-23T06:00:00.000Z')!;
+    assert.equal(first.revision, 1);
+    assert.equal(first.availability, 50 / 60);
+    const open = h.of('downtime').map((e) => e.body as Record<string, any>).find((b) => b.status === 'open')!;
+    assert.equal(h.pipeline.assignDowntimeReason('m1', open.eventId, 'cleaning', T0 + HOUR + 5 * MIN).ok, true);
+    const revised = h.oee('hour:2026-11-23T06:00:00.000Z')!;
+    assert.equal(revised.revision, 2, 'the closed hour holds 10 min of this stop and its figures changed');
+    assert.equal(revised.times.plannedDowntime, 10 * MIN);
+    assert.equal(revised.availability, 1);
     validateAll(h);
   });
 

@@ -107,7 +107,10 @@ export function computeOee(acc: Accum, opts: OeeOptions): OeeFigures {
   const availability = ratio(run, planned);
   const performance = ratio(acc.idealMs, run);
   const quality = ratio(good, total);
-  const oee = availability === null || performance === null || quality === null ? null : availability * performance * quality;
+  // OEE is fully productive time over planned time, so it is defined whenever time was planned: a
+  // planned period without a part is 0 %, not "unknown". Where run time or parts are 0 the factor
+  // that is undefined (P or Q) sits next to one that is 0, so the product is 0 either way.
+  const oee = planned > 0 ? (availability ?? 0) * (performance ?? 0) * (quality ?? 0) : null;
   const flags: string[] = [];
   if (performance !== null && performance > 1) flags.push('performance-over-100');
   if (acc.excludedParts > 0) flags.push('parts-excluded-communication-loss');

@@ -38,6 +38,20 @@ describe('OEE accumulator', () => {
     assert.deepEqual(f.flags, ['performance-over-100']);
   });
 
+  it('gives OEE 0 for planned time without production, and null only without planned time', () => {
+    const stopped = emptyAccum();
+    stopped.ms.stopped = 60 * MIN;
+    stopped.downtime = { d1: 60 * MIN };
+    const f = computeOee(stopped, { excludeCommunicationLoss: true, categoryOf: () => 'availability' });
+    assert.equal(f.availability, 0);
+    assert.equal(f.performance, null);
+    assert.equal(f.quality, null);
+    assert.equal(f.oee, 0);
+    const idle = emptyAccum();
+    idle.ms.plannedStop = 60 * MIN;
+    assert.equal(computeOee(idle, { excludeCommunicationLoss: true, categoryOf: () => 'availability' }).oee, null);
+  });
+
   it('excludes communication-loss time and keeps it as stop time when told not to', () => {
     const acc = emptyAccum();
     acc.ms.running = 50 * MIN;

@@ -234,11 +234,8 @@ export class Outbox implements EventSink, Component {
     let deleted = 0;
     let deletedBytes = 0;
     try {
-      this.#reservation.ensure(this.#lastSeq + pending.length);
       this.#db.transaction(() => {
-        let seq = this.#lastSeq;
-        for (const p of pending) s.insert.run(++seq, p.machine, p.kind, p.schema, p.ts, p.prio, p.body);
-        if (pending.length) s.setSeq.run(seq);
+        this.#insert(pending);
         for (const r of acked) {
           // A row can be gone already (corrupt file replaced); count only real deletions.
           if (s.del.run(r.seq).changes) {
@@ -258,13 +255,29 @@ export class Outbox implements EventSink, Component {
     }
     this.#pending = [];
     this.#acked = [];
-    this.#lastSeq += pending.length;
-    for (const p of pending) this.#bytes += p.size;
     this.#bytes -= deletedBytes;
-    this.#depth += pending.length - deleted;
+    this.#depth -= deleted;
     this.#ackedTotal += acked.length;
+    this.#inserted(pending);
     if (this.#bytes > this.#opts.maxBytes) this.#trim('maxBytes');
-    if (pending.length) for (const l of this.#listeners) l();
+  }
+
+  /** Insert rows with the next seqs, inside the caller's transaction; #inserted() once it committed. */
+  #insert(rows: PendingRow[]): void {
+    if (rows.length === 0) return;
+    const s = this.#stmts!;
+    this.#reservation.ensure(this.#lastSeq + rows.length);
+    let seq = this.#lastSeq;
+    for (const p of rows) s.insert.run(++seq, p.machine, p.kind, p.schema, p.ts, p.prio, p.body);
+    s.setSeq.run(seq);
+  }
+
+  #inserted(rows: PendingRow[]): void {
+    if (rows.length === 0) return;
+    this.#lastSeq += rows.length;
+    for (const p of rows) this.#bytes += p.size;
+    this.#depth += rows.length;
+    for (const l of this.#listeners) l();
   }
 
   /** Timer body: commit, sweep by age, compact. Never throws. */
@@ -321,11 +334,15 @@ export class Outbox implements EventSink, Component {
     if (!this.#db) return;
     const tally = new DropTally();
     const cursor = this.#cursor;
+    let reports: PendingRow[] = [];
     try {
+      // The report is committed with the drop: a crash in between would leave a gap no one explains.
       this.#db.transaction(() => {
         if (reason === 'maxAge') dropOlderThan(this.#db!, this.#now() - this.#opts.maxAge, cursor, tally);
         // Trim below the bound so a full outbox does not drop (and report) on every tick.
         else dropForSpace(this.#db!, this.#bytes - Math.floor(this.#opts.maxBytes * 0.9), cursor, tally);
+        reports = this.#reportRows(reason, tally);
+        this.#insert(reports);
       })();
     } catch (err) {
       this.#onError(err, `drop (${reason})`);
@@ -334,13 +351,25 @@ export class Outbox implements EventSink, Component {
     if (tally.total === 0) return;
     this.#depth -= tally.total;
     this.#bytes -= tally.bytes;
-    this.#report(reason, tally);
+    this.#countDrop(reason, tally);
+    this.#inserted(reports);
   }
 
-  /** Count, log and queue a drop report per machine (reports go last under bounds themselves). */
-  #report(reason: DropReason, tally: DropTally): void {
+  /** Count and log a drop (once per round). */
+  #countDrop(reason: DropReason, tally: DropTally): void {
     this.#dropped += tally.total;
     this.#log.warn({ code: E.LS_OUTBOX_DROPPED, reason, dropped: tally.total, machines: [...tally.byMachine.keys()], droppedTotal: this.#dropped }, 'outbox bound reached: oldest messages dropped and reported');
+  }
+
+  /** Count, log and queue a drop report per machine for the next commit (drops from memory). */
+  #report(reason: DropReason, tally: DropTally): void {
+    if (tally.total === 0) return;
+    this.#countDrop(reason, tally);
+    this.#pending.push(...this.#reportRows(reason, tally));
+  }
+
+  /** One drop report per machine; reports go last under bounds themselves (they explain the gaps). */
+  #reportRows(reason: DropReason, tally: DropTally): PendingRow[] {
     const reports: MachineEvent[] = [];
     for (const [machine, d] of tally.byMachine) {
       const body: DropReport = {
@@ -349,8 +378,10 @@ export class Outbox implements EventSink, Component {
       };
       reports.push({ kind: 'event', machine, schema: DROP_REPORT_SCHEMA, ts: this.#now(), body: body as unknown as Record<string, unknown> });
     }
-    // Drop reports are kept as long as OEE: they explain the gaps.
-    this.#push(reports, MAX_PRIORITY);
+    return reports.map((e) => {
+      const body = JSON.stringify(e.body);
+      return { machine: e.machine, kind: e.kind, schema: e.schema, ts: e.ts, prio: MAX_PRIORITY, body, size: Buffer.byteLength(body) + ROW_OVERHEAD };
+    });
   }
 
   /** While the disk refuses writes, memory is the buffer; bound it the same way as the file. */
@@ -375,16 +406,33 @@ export class Outbox implements EventSink, Component {
     }
     if (kind === E.LS_OUTBOX_DISK_FULL && this.#db) {
       // Free room inside the file: the oldest telemetry goes first, as with maxBytes.
-      const tally = new DropTally();
+      const need = Math.max(64 * 1024, this.#pending.reduce((n, p) => n + p.size, 0) * 2);
+      let tally = new DropTally();
+      let reports: PendingRow[] = [];
       try {
-        this.#db.transaction(() => dropForSpace(this.#db!, Math.max(64 * 1024, this.#pending.reduce((n, p) => n + p.size, 0) * 2), this.#cursor, tally))();
+        // As under maxBytes, the report goes into the room the drop made, in the same commit.
+        this.#db.transaction(() => {
+          dropForSpace(this.#db!, need, this.#cursor, tally);
+          reports = this.#reportRows('diskFull', tally);
+          this.#insert(reports);
+        })();
       } catch {
-        return;
+        // Even the report does not fit: drop alone, and report from memory with the next commit.
+        tally = new DropTally();
+        reports = [];
+        try {
+          this.#db.transaction(() => dropForSpace(this.#db!, need, this.#cursor, tally))();
+        } catch {
+          return;
+        }
       }
       if (tally.total) {
         this.#depth -= tally.total;
         this.#bytes -= tally.bytes;
-        this.#report('diskFull', tally);
+        if (reports.length) {
+          this.#countDrop('diskFull', tally);
+          this.#inserted(reports);
+        } else this.#report('diskFull', tally);
       }
     }
   }

@@ -132,6 +132,32 @@ describe('outbox', () => {
     ob.close();
   });
 
+  it('commits a drop report with the drop: a crash right after a sweep never leaves an unexplained seq gap', () => {
+    for (const reason of ['maxBytes', 'maxAge'] as const) {
+      const dir = tempDir();
+      let now = 1_700_000_000_000;
+      // The first instance is abandoned without close(), as a kill -9 right after the sweep would.
+      const { ob: crashed } = outbox(dir, { maxBytes: reason === 'maxBytes' ? 100_000 : 1 << 30, maxAge: 60_000, now: () => now });
+      crashed.append(Array.from({ length: 200 }, (_, i) => ({ ...ev(i, 'telemetry', 'm1', 1000), ts: now })));
+      crashed.flush();
+      if (reason === 'maxAge') {
+        now += 120_000;
+        crashed.tick();
+      }
+      assert.ok(crashed.stats().dropped > 0, `${reason}: something was dropped`);
+      const { ob } = outbox(dir, { now: () => now });
+      const rows = ob.lease(10_000);
+      const reports = rows.filter((r) => r.schema === DROP_REPORT_SCHEMA).map((r) => JSON.parse(r.body) as { reason: string; count: number; firstSeq: number; lastSeq: number });
+      assert.equal(reports.length, 1, `${reason}: the drop report is durable with the drop`);
+      assert.equal(reports[0]!.reason, reason);
+      // Every seq below the report is either still there or covered by the report.
+      const kept = new Set(rows.map((r) => r.seq));
+      for (let seq = 1; seq <= 200; seq++) assert.ok(kept.has(seq) || (seq >= reports[0]!.firstSeq && seq <= reports[0]!.lastSeq), `${reason}: seq ${seq} unexplained`);
+      ob.close();
+      crashed.close();
+    }
+  });
+
   it('survives a corrupt file: moves it aside, starts fresh with a higher seq, logs loudly', () => {
     const dir = tempDir();
     let { ob } = outbox(dir);

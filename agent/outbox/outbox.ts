@@ -54,6 +54,8 @@ const FLUSH_AT = 20_000;
 const PENDING_LIMIT = 200_000;
 const AGE_SWEEP_MS = 5_000;
 const COMPACT_MS = 30_000;
+/** How often to try again to open a file after it could not be (re)opened. */
+const REOPEN_MS = 5_000;
 const COMMAND_RETENTION_MS = 30 * 86_400_000;
 
 export class Outbox implements EventSink, Component {
@@ -80,6 +82,9 @@ export class Outbox implements EventSink, Component {
   #lastAgeSweep = 0;
   #lastCompact = 0;
   #failing: string | undefined;
+  /** Between open() and close(): a missing #db is a failure to recover from, not a stop. */
+  #wantOpen = false;
+  #lastOpenAttempt = 0;
   readonly #listeners = new Set<() => void>();
 
   constructor(opts: OutboxOptions) {
@@ -103,6 +108,8 @@ export class Outbox implements EventSink, Component {
 
   /** Open (or recover) the database. Synchronous; start() calls it. */
   open(): void {
+    this.#wantOpen = true;
+    this.#lastOpenAttempt = this.#now();
     mkdirSync(this.#opts.dataDir, { recursive: true });
     const { db, movedAside, corruptError } = openDatabase(this.file, this.#opts.synchronous, { now: this.#now(), maxPageCount: this.#opts.maxPageCount });
     if (movedAside) this.#logCorrupt(movedAside, corruptError);
@@ -111,6 +118,7 @@ export class Outbox implements EventSink, Component {
 
   /** Commit what is pending and close the file. */
   close(): void {
+    this.#wantOpen = false;
     if (!this.#db) return;
     this.flush();
     this.#db.close();
@@ -226,7 +234,14 @@ export class Outbox implements EventSink, Component {
 
   /** The group commit: assign seqs to pending events, delete acked rows, one transaction. */
   flush(): void {
-    if (!this.#db || !this.#stmts) return;
+    if (!this.#db || !this.#stmts) {
+      if (this.#wantOpen) this.#reopen();
+      if (!this.#db || !this.#stmts) {
+        // No file to write to: memory is the buffer, bounded as while the disk is full.
+        this.#enforcePendingLimit();
+        return;
+      }
+    }
     const pending = this.#pending;
     const acked = this.#acked;
     if (pending.length === 0 && acked.length === 0) return;
@@ -445,13 +460,41 @@ export class Outbox implements EventSink, Component {
     }
     this.#db = undefined;
     this.#stmts = undefined;
+    // Whatever the file held is no longer ours to send (it stays in the corrupt file).
+    this.#depth = 0;
+    this.#bytes = 0;
     try {
       const aside = moveAside(this.file, this.#now());
       this.#logCorrupt(aside, err);
       this.open();
       this.#acked = [];
     } catch (again) {
-      this.#log.error({ code: E.LS_OUTBOX_UNAVAILABLE, err: again }, 'outbox cannot be reopened; keeping messages in memory');
+      this.#lastOpenAttempt = this.#now();
+      this.#log.error({ code: E.LS_OUTBOX_UNAVAILABLE, err: again }, 'outbox cannot be reopened; keeping messages in memory (bounded) and retrying');
+    }
+  }
+
+  /** The file could not be (re)opened: try again now and then, without flooding the log. */
+  #reopen(): void {
+    const now = this.#now();
+    if (now - this.#lastOpenAttempt < REOPEN_MS) return;
+    try {
+      this.open();
+      this.#acked = [];
+      this.#log.info({ code: E.LS_OUTBOX_RECOVERED, pending: this.#pending.length }, 'outbox file available again');
+    } catch (err) {
+      if (isCorruption(err)) {
+        this.#recoverFromCorruption(err as Error);
+        return;
+      }
+      try {
+        this.#db?.close();
+      } catch {
+        // a half-open handle; nothing more to do with it
+      }
+      this.#db = undefined;
+      this.#stmts = undefined;
+      this.#log.debug({ err }, 'outbox still cannot be opened');
     }
   }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { closeSync, existsSync, openSync, readdirSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { EventKind, MachineEvent } from '../../../agent/events.ts';
@@ -198,6 +198,41 @@ describe('outbox', () => {
     const rows = ob.lease(10);
     assert.equal(rows.length, 1);
     assert.ok(rows[0]!.seq > 5000, `seq ${rows[0]!.seq} above every seq used before`);
+    ob.close();
+  });
+
+  it('when the corrupt file cannot be moved aside, bounds memory and reopens later', () => {
+    const dir = tempDir();
+    let now = 1_700_000_100_000;
+    const { ob, cap } = outbox(dir, { now: () => now });
+    for (let i = 0; i < 10; i++) {
+      ob.append(Array.from({ length: 500 }, (_, j) => ev(i * 500 + j, 'telemetry', 'm1', 4000)));
+      ob.flush();
+    }
+    const fd = openSync(join(dir, 'outbox.db'), 'r+');
+    writeSync(fd, Buffer.alloc(4 << 20, 0x41), 0, 4 << 20, 40_960);
+    closeSync(fd);
+    // A non-empty directory where the corrupt file would go: the rename fails for real (as on a
+    // read-only or failing file system) and the outbox is left without a file.
+    const blocked = join(dir, `outbox.db.corrupt-${new Date(now).toISOString().replace(/[:.]/g, '-')}`);
+    mkdirSync(blocked);
+    writeFileSync(join(blocked, 'x'), 'x');
+    for (let n = 0; n < 20 && ob.lease(500).length; n++);
+    assert.ok(cap.find((l) => l.code === 'LS_OUTBOX_UNAVAILABLE'), 'the failed reopen is logged');
+    for (let i = 0; i < 21; i++) {
+      ob.append(Array.from({ length: 10_000 }, (_, j) => ev(i * 10_000 + j)));
+      assert.doesNotThrow(() => ob.tick());
+    }
+    assert.ok(ob.stats().depth <= 200_000 + 10, `events held in memory stay bounded (${ob.stats().depth})`);
+    assert.ok(ob.stats().dropped > 0, 'the excess is dropped and counted');
+    now += 10_000;
+    ob.append([ev(1, 'oee')]);
+    ob.tick();
+    const rows = ob.lease(300_000);
+    assert.ok(rows.length >= 200_000, `the outbox has a file again and holds what was kept (${rows.length})`);
+    assert.ok(rows[0]!.seq > 5000, 'seqs continue above every seq used before');
+    assert.ok(rows.some((r) => r.schema === DROP_REPORT_SCHEMA), 'the memory drop is reported');
+    assert.ok(rows.some((r) => r.kind === 'oee'));
     ob.close();
   });
 

@@ -54,6 +54,13 @@ const FLUSH_AT = 20_000;
 const PENDING_LIMIT = 200_000;
 const AGE_SWEEP_MS = 5_000;
 const COMPACT_MS = 30_000;
+/**
+ * Pages given back per tick while compacting. Vacuuming a drained 1 GiB outbox in one go blocks
+ * the event loop for seconds (polls, PUBACKs and keep-alives all wait); 1024 pages (4 MiB) a
+ * tick keeps each step short.
+ */
+const COMPACT_STEP_PAGES = 1024;
+const COMPACT_MIN_FREE = 256;
 /** How often to try again to open a file after it could not be (re)opened. */
 const REOPEN_MS = 5_000;
 const COMMAND_RETENTION_MS = 30 * 86_400_000;
@@ -82,6 +89,8 @@ export class Outbox implements EventSink, Component {
   #lastAgeSweep = 0;
   #lastCompact = 0;
   #failing: string | undefined;
+  /** A compaction in progress: one step per tick until the free pages are given back. */
+  #compacting = false;
   /** Between open() and close(): a missing #db is a failure to recover from, not a stop. */
   #wantOpen = false;
   #lastOpenAttempt = 0;
@@ -304,7 +313,7 @@ export class Outbox implements EventSink, Component {
         this.#lastAgeSweep = now;
         this.#trim('maxAge');
       }
-      if (now - this.#lastCompact >= COMPACT_MS) {
+      if (this.#compacting || now - this.#lastCompact >= COMPACT_MS) {
         this.#lastCompact = now;
         this.compact();
       }
@@ -319,10 +328,13 @@ export class Outbox implements EventSink, Component {
     try {
       const free = this.#db.pragma('freelist_count', { simple: true }) as number;
       const total = this.#db.pragma('page_count', { simple: true }) as number;
-      if (free > 256 && free * 4 > total) {
-        this.#db.pragma('incremental_vacuum');
+      if (!this.#compacting && free > COMPACT_MIN_FREE && free * 4 > total) this.#compacting = true;
+      if (!this.#compacting) return;
+      this.#db.pragma(`incremental_vacuum(${COMPACT_STEP_PAGES})`);
+      if (free - COMPACT_STEP_PAGES <= COMPACT_MIN_FREE) {
+        this.#compacting = false;
         this.#db.pragma('wal_checkpoint(TRUNCATE)');
-        this.#log.debug({ freedPages: free }, 'outbox compacted');
+        this.#log.debug({ pages: this.#db.pragma('page_count', { simple: true }) }, 'outbox compacted');
       }
     } catch (err) {
       this.#onError(err, 'compact');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import type { EventKind, MachineEvent } from '../../../agent/events.ts';
 import { Outbox, type OutboxOptions } from '../../../agent/outbox/outbox.ts';
 import { DROP_REPORT_SCHEMA } from '../../../agent/contract/status.ts';
@@ -275,11 +276,43 @@ describe('outbox', () => {
       ob2.ack(rows);
     }
     ob2.flush();
-    ob2.compact();
+    for (let i = 0; i < 20; i++) ob2.compact(); // in steps, one per tick
     ob2.close();
     const small = statSync(file).size;
     assert.ok(small < big / 4, `file shrank from ${big} to ${small}`);
     assert.ok(existsSync(file));
+  });
+
+  it('compacts in bounded steps over several ticks, so a drained backlog does not stall the agent', () => {
+    const dir = tempDir();
+    const { ob } = outbox(dir);
+    for (let i = 0; i < 10; i++) {
+      ob.append(Array.from({ length: 2000 }, (_, j) => ev(i * 2000 + j, 'telemetry', 'm1', 1000)));
+      ob.flush();
+    }
+    for (;;) {
+      const rows = ob.lease(5000);
+      if (!rows.length) break;
+      ob.ack(rows);
+    }
+    ob.append([ev(1, 'oee')]); // a live row at the end of the file: vacuum must move pages
+    ob.flush();
+    const probe = new Database(join(dir, 'outbox.db'), { readonly: true });
+    const free = () => probe.pragma('freelist_count', { simple: true }) as number;
+    const before = free();
+    assert.ok(before > 4000, `a large freelist to give back (${before} pages)`);
+    ob.compact();
+    const afterOne = free();
+    assert.ok(afterOne < before && afterOne > 256, `one step frees part of it (${before} → ${afterOne})`);
+    let ticks = 0;
+    while (free() > 256 && ticks < 100) {
+      ob.tick();
+      ticks++;
+    }
+    assert.ok(free() <= 256, `the following ticks finish the job (${free()} free after ${ticks} ticks)`);
+    probe.close();
+    assert.equal(ob.lease(10).length, 1, 'the live row is still there');
+    ob.close();
   });
 
   it('refuses an unserialisable event without losing the others, and repairs an invalid ts', () => {

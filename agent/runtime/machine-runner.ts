@@ -130,7 +130,7 @@ export class MachineRunner {
       this.#lost = reject;
     });
     lost.catch(() => {});
-    if (driver.subscribe) await Promise.race([driver.subscribe(), lost, this.#stopped]);
+    if (driver.subscribe) await this.#bounded(() => driver.subscribe!(), this.#o.timeouts?.connectMs ?? Math.max(WATCHDOG_MIN_MS, 3 * driverTimeout(this.#o.machine)), 'driver subscribe', lost);
     if (!driver.read) {
       await lost.catch((err: unknown) => { if (!signal.aborted) throw err; });
       return;

@@ -103,8 +103,23 @@ class Calls extends EventEmitter {
 }
 
 /** A driver whose every call can be made to hang forever, as a wedged device or library does. */
-function hangingDriver(hang: { connect?: boolean; read?: boolean; close?: boolean }, calls: Calls): Driver {
+function hangingDriver(hang: { connect?: boolean; read?: boolean; subscribe?: boolean; close?: boolean }, calls: Calls): Driver {
   const never = () => new Promise<never>(() => {});
+  if (hang.subscribe) {
+    // A report-by-exception driver (no read) whose subscription never completes.
+    return {
+      async connect() {
+        calls.push('connect');
+      },
+      async subscribe() {
+        calls.push('subscribe');
+        return never();
+      },
+      async close() {
+        calls.push('close');
+      },
+    };
+  }
   return {
     async connect() {
       calls.push('connect');
@@ -139,8 +154,8 @@ describe('machine runner with a hung driver', () => {
     assert.ok(calls.count('close') >= 1, 'the driver was closed');
   });
 
-  it('a connect() or read() that hangs is timed out: the machine goes offline and is retried', async () => {
-    for (const hang of [{ connect: true }, { read: true }] as const) {
+  it('a connect(), read() or subscribe() that hangs is timed out: the machine goes offline and is retried', async () => {
+    for (const hang of [{ connect: true }, { read: true }, { subscribe: true }] as const) {
       const calls = new Calls();
       const sink = new Recorder();
       const fleet = new Fleet({ machines: one, sink, log: quiet, dataDir: dir, createDriver: async () => hangingDriver(hang, calls), timeouts: { connectMs: 200, readMs: 200, closeMs: 200 }, backoff: { minMs: 10, maxMs: 20 } });

@@ -54,6 +54,15 @@ const FLUSH_AT = 20_000;
 const PENDING_LIMIT = 200_000;
 const AGE_SWEEP_MS = 5_000;
 const COMPACT_MS = 30_000;
+/**
+ * Pages given back per tick while compacting. Vacuuming a drained 1 GiB outbox in one go blocks
+ * the event loop for seconds (polls, PUBACKs and keep-alives all wait); 1024 pages (4 MiB) a
+ * tick keeps each step short.
+ */
+const COMPACT_STEP_PAGES = 1024;
+const COMPACT_MIN_FREE = 256;
+/** How often to try again to open a file after it could not be (re)opened. */
+const REOPEN_MS = 5_000;
 const COMMAND_RETENTION_MS = 30 * 86_400_000;
 
 export class Outbox implements EventSink, Component {
@@ -80,6 +89,11 @@ export class Outbox implements EventSink, Component {
   #lastAgeSweep = 0;
   #lastCompact = 0;
   #failing: string | undefined;
+  /** A compaction in progress: one step per tick until the free pages are given back. */
+  #compacting = false;
+  /** Between open() and close(): a missing #db is a failure to recover from, not a stop. */
+  #wantOpen = false;
+  #lastOpenAttempt = 0;
   readonly #listeners = new Set<() => void>();
 
   constructor(opts: OutboxOptions) {
@@ -103,6 +117,8 @@ export class Outbox implements EventSink, Component {
 
   /** Open (or recover) the database. Synchronous; start() calls it. */
   open(): void {
+    this.#wantOpen = true;
+    this.#lastOpenAttempt = this.#now();
     mkdirSync(this.#opts.dataDir, { recursive: true });
     const { db, movedAside, corruptError } = openDatabase(this.file, this.#opts.synchronous, { now: this.#now(), maxPageCount: this.#opts.maxPageCount });
     if (movedAside) this.#logCorrupt(movedAside, corruptError);
@@ -111,6 +127,7 @@ export class Outbox implements EventSink, Component {
 
   /** Commit what is pending and close the file. */
   close(): void {
+    this.#wantOpen = false;
     if (!this.#db) return;
     this.flush();
     this.#db.close();
@@ -226,7 +243,14 @@ export class Outbox implements EventSink, Component {
 
   /** The group commit: assign seqs to pending events, delete acked rows, one transaction. */
   flush(): void {
-    if (!this.#db || !this.#stmts) return;
+    if (!this.#db || !this.#stmts) {
+      if (this.#wantOpen) this.#reopen();
+      if (!this.#db || !this.#stmts) {
+        // No file to write to: memory is the buffer, bounded as while the disk is full.
+        this.#enforcePendingLimit();
+        return;
+      }
+    }
     const pending = this.#pending;
     const acked = this.#acked;
     if (pending.length === 0 && acked.length === 0) return;
@@ -234,11 +258,8 @@ export class Outbox implements EventSink, Component {
     let deleted = 0;
     let deletedBytes = 0;
     try {
-      this.#reservation.ensure(this.#lastSeq + pending.length);
       this.#db.transaction(() => {
-        let seq = this.#lastSeq;
-        for (const p of pending) s.insert.run(++seq, p.machine, p.kind, p.schema, p.ts, p.prio, p.body);
-        if (pending.length) s.setSeq.run(seq);
+        this.#insert(pending);
         for (const r of acked) {
           // A row can be gone already (corrupt file replaced); count only real deletions.
           if (s.del.run(r.seq).changes) {
@@ -258,13 +279,29 @@ export class Outbox implements EventSink, Component {
     }
     this.#pending = [];
     this.#acked = [];
-    this.#lastSeq += pending.length;
-    for (const p of pending) this.#bytes += p.size;
     this.#bytes -= deletedBytes;
-    this.#depth += pending.length - deleted;
+    this.#depth -= deleted;
     this.#ackedTotal += acked.length;
+    this.#inserted(pending);
     if (this.#bytes > this.#opts.maxBytes) this.#trim('maxBytes');
-    if (pending.length) for (const l of this.#listeners) l();
+  }
+
+  /** Insert rows with the next seqs, inside the caller's transaction; #inserted() once it committed. */
+  #insert(rows: PendingRow[]): void {
+    if (rows.length === 0) return;
+    const s = this.#stmts!;
+    this.#reservation.ensure(this.#lastSeq + rows.length);
+    let seq = this.#lastSeq;
+    for (const p of rows) s.insert.run(++seq, p.machine, p.kind, p.schema, p.ts, p.prio, p.body);
+    s.setSeq.run(seq);
+  }
+
+  #inserted(rows: PendingRow[]): void {
+    if (rows.length === 0) return;
+    this.#lastSeq += rows.length;
+    for (const p of rows) this.#bytes += p.size;
+    this.#depth += rows.length;
+    for (const l of this.#listeners) l();
   }
 
   /** Timer body: commit, sweep by age, compact. Never throws. */
@@ -276,7 +313,7 @@ export class Outbox implements EventSink, Component {
         this.#lastAgeSweep = now;
         this.#trim('maxAge');
       }
-      if (now - this.#lastCompact >= COMPACT_MS) {
+      if (this.#compacting || now - this.#lastCompact >= COMPACT_MS) {
         this.#lastCompact = now;
         this.compact();
       }
@@ -291,10 +328,13 @@ export class Outbox implements EventSink, Component {
     try {
       const free = this.#db.pragma('freelist_count', { simple: true }) as number;
       const total = this.#db.pragma('page_count', { simple: true }) as number;
-      if (free > 256 && free * 4 > total) {
-        this.#db.pragma('incremental_vacuum');
+      if (!this.#compacting && free > COMPACT_MIN_FREE && free * 4 > total) this.#compacting = true;
+      if (!this.#compacting) return;
+      this.#db.pragma(`incremental_vacuum(${COMPACT_STEP_PAGES})`);
+      if (free - COMPACT_STEP_PAGES <= COMPACT_MIN_FREE) {
+        this.#compacting = false;
         this.#db.pragma('wal_checkpoint(TRUNCATE)');
-        this.#log.debug({ freedPages: free }, 'outbox compacted');
+        this.#log.debug({ pages: this.#db.pragma('page_count', { simple: true }) }, 'outbox compacted');
       }
     } catch (err) {
       this.#onError(err, 'compact');
@@ -321,11 +361,15 @@ export class Outbox implements EventSink, Component {
     if (!this.#db) return;
     const tally = new DropTally();
     const cursor = this.#cursor;
+    let reports: PendingRow[] = [];
     try {
+      // The report is committed with the drop: a crash in between would leave a gap no one explains.
       this.#db.transaction(() => {
         if (reason === 'maxAge') dropOlderThan(this.#db!, this.#now() - this.#opts.maxAge, cursor, tally);
         // Trim below the bound so a full outbox does not drop (and report) on every tick.
         else dropForSpace(this.#db!, this.#bytes - Math.floor(this.#opts.maxBytes * 0.9), cursor, tally);
+        reports = this.#reportRows(reason, tally);
+        this.#insert(reports);
       })();
     } catch (err) {
       this.#onError(err, `drop (${reason})`);
@@ -334,13 +378,25 @@ export class Outbox implements EventSink, Component {
     if (tally.total === 0) return;
     this.#depth -= tally.total;
     this.#bytes -= tally.bytes;
-    this.#report(reason, tally);
+    this.#countDrop(reason, tally);
+    this.#inserted(reports);
   }
 
-  /** Count, log and queue a drop report per machine (reports go last under bounds themselves). */
-  #report(reason: DropReason, tally: DropTally): void {
+  /** Count and log a drop (once per round). */
+  #countDrop(reason: DropReason, tally: DropTally): void {
     this.#dropped += tally.total;
     this.#log.warn({ code: E.LS_OUTBOX_DROPPED, reason, dropped: tally.total, machines: [...tally.byMachine.keys()], droppedTotal: this.#dropped }, 'outbox bound reached: oldest messages dropped and reported');
+  }
+
+  /** Count, log and queue a drop report per machine for the next commit (drops from memory). */
+  #report(reason: DropReason, tally: DropTally): void {
+    if (tally.total === 0) return;
+    this.#countDrop(reason, tally);
+    this.#pending.push(...this.#reportRows(reason, tally));
+  }
+
+  /** One drop report per machine; reports go last under bounds themselves (they explain the gaps). */
+  #reportRows(reason: DropReason, tally: DropTally): PendingRow[] {
     const reports: MachineEvent[] = [];
     for (const [machine, d] of tally.byMachine) {
       const body: DropReport = {
@@ -349,8 +405,10 @@ export class Outbox implements EventSink, Component {
       };
       reports.push({ kind: 'event', machine, schema: DROP_REPORT_SCHEMA, ts: this.#now(), body: body as unknown as Record<string, unknown> });
     }
-    // Drop reports are kept as long as OEE: they explain the gaps.
-    this.#push(reports, MAX_PRIORITY);
+    return reports.map((e) => {
+      const body = JSON.stringify(e.body);
+      return { machine: e.machine, kind: e.kind, schema: e.schema, ts: e.ts, prio: MAX_PRIORITY, body, size: Buffer.byteLength(body) + ROW_OVERHEAD };
+    });
   }
 
   /** While the disk refuses writes, memory is the buffer; bound it the same way as the file. */
@@ -375,16 +433,33 @@ export class Outbox implements EventSink, Component {
     }
     if (kind === E.LS_OUTBOX_DISK_FULL && this.#db) {
       // Free room inside the file: the oldest telemetry goes first, as with maxBytes.
-      const tally = new DropTally();
+      const need = Math.max(64 * 1024, this.#pending.reduce((n, p) => n + p.size, 0) * 2);
+      let tally = new DropTally();
+      let reports: PendingRow[] = [];
       try {
-        this.#db.transaction(() => dropForSpace(this.#db!, Math.max(64 * 1024, this.#pending.reduce((n, p) => n + p.size, 0) * 2), this.#cursor, tally))();
+        // As under maxBytes, the report goes into the room the drop made, in the same commit.
+        this.#db.transaction(() => {
+          dropForSpace(this.#db!, need, this.#cursor, tally);
+          reports = this.#reportRows('diskFull', tally);
+          this.#insert(reports);
+        })();
       } catch {
-        return;
+        // Even the report does not fit: drop alone, and report from memory with the next commit.
+        tally = new DropTally();
+        reports = [];
+        try {
+          this.#db.transaction(() => dropForSpace(this.#db!, need, this.#cursor, tally))();
+        } catch {
+          return;
+        }
       }
       if (tally.total) {
         this.#depth -= tally.total;
         this.#bytes -= tally.bytes;
-        this.#report('diskFull', tally);
+        if (reports.length) {
+          this.#countDrop('diskFull', tally);
+          this.#inserted(reports);
+        } else this.#report('diskFull', tally);
       }
     }
   }
@@ -397,13 +472,41 @@ export class Outbox implements EventSink, Component {
     }
     this.#db = undefined;
     this.#stmts = undefined;
+    // Whatever the file held is no longer ours to send (it stays in the corrupt file).
+    this.#depth = 0;
+    this.#bytes = 0;
     try {
       const aside = moveAside(this.file, this.#now());
       this.#logCorrupt(aside, err);
       this.open();
       this.#acked = [];
     } catch (again) {
-      this.#log.error({ code: E.LS_OUTBOX_UNAVAILABLE, err: again }, 'outbox cannot be reopened; keeping messages in memory');
+      this.#lastOpenAttempt = this.#now();
+      this.#log.error({ code: E.LS_OUTBOX_UNAVAILABLE, err: again }, 'outbox cannot be reopened; keeping messages in memory (bounded) and retrying');
+    }
+  }
+
+  /** The file could not be (re)opened: try again now and then, without flooding the log. */
+  #reopen(): void {
+    const now = this.#now();
+    if (now - this.#lastOpenAttempt < REOPEN_MS) return;
+    try {
+      this.open();
+      this.#acked = [];
+      this.#log.info({ code: E.LS_OUTBOX_RECOVERED, pending: this.#pending.length }, 'outbox file available again');
+    } catch (err) {
+      if (isCorruption(err)) {
+        this.#recoverFromCorruption(err as Error);
+        return;
+      }
+      try {
+        this.#db?.close();
+      } catch {
+        // a half-open handle; nothing more to do with it
+      }
+      this.#db = undefined;
+      this.#stmts = undefined;
+      this.#log.debug({ err }, 'outbox still cannot be opened');
     }
   }
 

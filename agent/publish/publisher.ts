@@ -173,7 +173,12 @@ export class Publisher implements Component {
       let connected = false;
       let error: Error | undefined;
       const client = mqtt.connect(cfg.url, opts);
-      const onAbort = () => client.end(true);
+      const onAbort = () => {
+        client.end(true);
+        // end() is a no-op while a graceful end (stop()'s endAsync) still waits for PUBACKs that a
+        // stalled broker never sends; destroying the socket ends the connection in every state.
+        client.stream?.destroy();
+      };
       this.#abort.signal.addEventListener('abort', onAbort, { once: true });
       client.on('error', (err) => {
         error = err;

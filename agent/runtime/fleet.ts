@@ -5,7 +5,7 @@ import { createDriver } from '../../drivers/registry.ts';
 import type { Driver } from '../../drivers/driver.ts';
 import type { Logger } from '../log.ts';
 import type { Component } from './component.ts';
-import { MachineRunner, type LinkStatus, type MachineSink } from './machine-runner.ts';
+import { MachineRunner, type LinkStatus, type MachineSink, type RunnerOptions } from './machine-runner.ts';
 
 export interface FleetOptions {
   machines: MachineConfig[];
@@ -14,6 +14,8 @@ export interface FleetOptions {
   dataDir: string;
   now?: () => number;
   createDriver?: (m: MachineConfig) => Promise<Driver>;
+  backoff?: RunnerOptions['backoff'];
+  timeouts?: RunnerOptions['timeouts'];
 }
 
 export class Fleet implements Component {
@@ -30,6 +32,8 @@ export class Fleet implements Component {
           log: o.log.child({ machine: machine.id, driver: machine.driver }),
           dataDir: o.dataDir,
           ...(o.now ? { now: o.now } : {}),
+          ...(o.backoff ? { backoff: o.backoff } : {}),
+          ...(o.timeouts ? { timeouts: o.timeouts } : {}),
         }),
     );
   }

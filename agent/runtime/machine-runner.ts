@@ -36,6 +36,21 @@ export interface RunnerOptions {
   dataDir: string;
   now?: () => number;
   backoff?: { minMs: number; maxMs: number };
+  /**
+   * Last-resort watchdogs (ms) over the driver's own timeouts: a connect, read or close that never
+   * settles (a wedged device or library) must neither freeze the machine nor block stop().
+   */
+  timeouts?: { connectMs?: number; readMs?: number; closeMs?: number };
+}
+
+// Defaults stay well above what a driver may legitimately take with its configured request
+// timeout (a read can span several requests, each timing out), so they only catch real hangs.
+const WATCHDOG_MIN_MS = 60_000;
+const CLOSE_TIMEOUT_MS = 5_000;
+
+function driverTimeout(m: MachineConfig): number {
+  const t = (m.connection as { timeout?: unknown } | undefined)?.timeout;
+  return typeof t === 'number' && Number.isFinite(t) ? t : 0;
 }
 
 export class MachineRunner {
@@ -48,6 +63,8 @@ export class MachineRunner {
   #driver: Driver | undefined;
   #lost: ((err: Error) => void) | undefined;
   #status: LinkStatus;
+  /** Rejects when stop() is called: every wait on the driver races it. */
+  #stopped: Promise<never>;
 
   constructor(opts: RunnerOptions) {
     this.#o = opts;
@@ -55,6 +72,10 @@ export class MachineRunner {
     this.driver = opts.machine.driver;
     this.#now = opts.now ?? Date.now;
     this.#status = { state: 'connecting', since: this.#now(), reconnects: 0, polls: 0, pollErrors: 0, overruns: 0 };
+    this.#stopped = new Promise<never>((_, reject) => {
+      this.#abort.signal.addEventListener('abort', () => reject(new Error('stopping')), { once: true });
+    });
+    this.#stopped.catch(() => {});
   }
 
   get status(): Readonly<LinkStatus> {
@@ -81,8 +102,9 @@ export class MachineRunner {
     const signal = this.#abort.signal;
     while (!signal.aborted) {
       try {
-        this.#driver ??= await this.#o.createDriver(this.#o.machine);
-        await this.#driver.connect(this.#context());
+        this.#driver ??= await Promise.race([this.#o.createDriver(this.#o.machine), this.#stopped]);
+        const driver = this.#driver;
+        await this.#bounded(() => driver.connect(this.#context()), this.#o.timeouts?.connectMs ?? Math.max(WATCHDOG_MIN_MS, 3 * driverTimeout(this.#o.machine)), 'driver connect');
         if (signal.aborted) break;
         const wasDown = this.#status.state === 'disconnected';
         this.#setState('connected');
@@ -108,18 +130,19 @@ export class MachineRunner {
       this.#lost = reject;
     });
     lost.catch(() => {});
-    if (driver.subscribe) await Promise.race([driver.subscribe(), lost]);
+    if (driver.subscribe) await this.#bounded(() => driver.subscribe!(), this.#o.timeouts?.connectMs ?? Math.max(WATCHDOG_MIN_MS, 3 * driverTimeout(this.#o.machine)), 'driver subscribe', lost);
     if (!driver.read) {
       await lost.catch((err: unknown) => { if (!signal.aborted) throw err; });
       return;
     }
     const interval = this.#o.machine.pollInterval;
+    const readTimeout = this.#o.timeouts?.readMs ?? Math.max(WATCHDOG_MIN_MS, 3 * interval, 10 * driverTimeout(this.#o.machine));
     // Cadence runs on the monotonic wall clock; the injected clock (which a demo may accelerate)
     // only stamps readings and states.
     let next = performance.now();
     while (!signal.aborted) {
       const started = performance.now();
-      const readings = await Promise.race([driver.read(), lost]);
+      const readings = await this.#bounded(() => driver.read!(), readTimeout, 'driver read', lost);
       const ended = performance.now();
       this.#status.polls++;
       this.#status.lastPollMs = ended - started;
@@ -170,10 +193,38 @@ export class MachineRunner {
     this.#o.sink.link(this.id, this.#status);
   }
 
+  /**
+   * Wait for a driver call, but no longer than `ms`, and not past stop() (or a lost link). A call
+   * left behind keeps running in the driver; its late result or rejection is ignored.
+   */
+  async #bounded<T>(call: () => Promise<T>, ms: number, what: string, lost?: Promise<never>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+    });
+    try {
+      return await Promise.race([call(), this.#stopped, timeout, ...(lost ? [lost] : [])]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async #closeDriver(): Promise<void> {
     this.#lost = undefined;
+    const driver = this.#driver;
+    if (!driver) return;
     try {
-      await this.#driver?.close();
+      // Not raced with stop(): closing is part of stopping; only bounded.
+      const ms = this.#o.timeouts?.closeMs ?? CLOSE_TIMEOUT_MS;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`driver close did not finish within ${ms} ms`)), ms);
+      });
+      try {
+        await Promise.race([driver.close(), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
     } catch (err) {
       this.#o.log.debug({ err }, 'driver close failed');
     }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { closeSync, existsSync, openSync, readdirSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import type { EventKind, MachineEvent } from '../../../agent/events.ts';
 import { Outbox, type OutboxOptions } from '../../../agent/outbox/outbox.ts';
 import { DROP_REPORT_SCHEMA } from '../../../agent/contract/status.ts';
@@ -132,6 +133,32 @@ describe('outbox', () => {
     ob.close();
   });
 
+  it('commits a drop report with the drop: a crash right after a sweep never leaves an unexplained seq gap', () => {
+    for (const reason of ['maxBytes', 'maxAge'] as const) {
+      const dir = tempDir();
+      let now = 1_700_000_000_000;
+      // The first instance is abandoned without close(), as a kill -9 right after the sweep would.
+      const { ob: crashed } = outbox(dir, { maxBytes: reason === 'maxBytes' ? 100_000 : 1 << 30, maxAge: 60_000, now: () => now });
+      crashed.append(Array.from({ length: 200 }, (_, i) => ({ ...ev(i, 'telemetry', 'm1', 1000), ts: now })));
+      crashed.flush();
+      if (reason === 'maxAge') {
+        now += 120_000;
+        crashed.tick();
+      }
+      assert.ok(crashed.stats().dropped > 0, `${reason}: something was dropped`);
+      const { ob } = outbox(dir, { now: () => now });
+      const rows = ob.lease(10_000);
+      const reports = rows.filter((r) => r.schema === DROP_REPORT_SCHEMA).map((r) => JSON.parse(r.body) as { reason: string; count: number; firstSeq: number; lastSeq: number });
+      assert.equal(reports.length, 1, `${reason}: the drop report is durable with the drop`);
+      assert.equal(reports[0]!.reason, reason);
+      // Every seq below the report is either still there or covered by the report.
+      const kept = new Set(rows.map((r) => r.seq));
+      for (let seq = 1; seq <= 200; seq++) assert.ok(kept.has(seq) || (seq >= reports[0]!.firstSeq && seq <= reports[0]!.lastSeq), `${reason}: seq ${seq} unexplained`);
+      ob.close();
+      crashed.close();
+    }
+  });
+
   it('survives a corrupt file: moves it aside, starts fresh with a higher seq, logs loudly', () => {
     const dir = tempDir();
     let { ob } = outbox(dir);
@@ -175,6 +202,41 @@ describe('outbox', () => {
     ob.close();
   });
 
+  it('when the corrupt file cannot be moved aside, bounds memory and reopens later', () => {
+    const dir = tempDir();
+    let now = 1_700_000_100_000;
+    const { ob, cap } = outbox(dir, { now: () => now });
+    for (let i = 0; i < 10; i++) {
+      ob.append(Array.from({ length: 500 }, (_, j) => ev(i * 500 + j, 'telemetry', 'm1', 4000)));
+      ob.flush();
+    }
+    const fd = openSync(join(dir, 'outbox.db'), 'r+');
+    writeSync(fd, Buffer.alloc(4 << 20, 0x41), 0, 4 << 20, 40_960);
+    closeSync(fd);
+    // A non-empty directory where the corrupt file would go: the rename fails for real (as on a
+    // read-only or failing file system) and the outbox is left without a file.
+    const blocked = join(dir, `outbox.db.corrupt-${new Date(now).toISOString().replace(/[:.]/g, '-')}`);
+    mkdirSync(blocked);
+    writeFileSync(join(blocked, 'x'), 'x');
+    for (let n = 0; n < 20 && ob.lease(500).length; n++);
+    assert.ok(cap.find((l) => l.code === 'LS_OUTBOX_UNAVAILABLE'), 'the failed reopen is logged');
+    for (let i = 0; i < 21; i++) {
+      ob.append(Array.from({ length: 10_000 }, (_, j) => ev(i * 10_000 + j)));
+      assert.doesNotThrow(() => ob.tick());
+    }
+    assert.ok(ob.stats().depth <= 200_000 + 10, `events held in memory stay bounded (${ob.stats().depth})`);
+    assert.ok(ob.stats().dropped > 0, 'the excess is dropped and counted');
+    now += 10_000;
+    ob.append([ev(1, 'oee')]);
+    ob.tick();
+    const rows = ob.lease(300_000);
+    assert.ok(rows.length >= 200_000, `the outbox has a file again and holds what was kept (${rows.length})`);
+    assert.ok(rows[0]!.seq > 5000, 'seqs continue above every seq used before');
+    assert.ok(rows.some((r) => r.schema === DROP_REPORT_SCHEMA), 'the memory drop is reported');
+    assert.ok(rows.some((r) => r.kind === 'oee'));
+    ob.close();
+  });
+
   it('does not throw on SQLITE_FULL: keeps appending in memory, frees room by dropping telemetry, recovers', () => {
     const dir = tempDir();
     const { ob, cap } = outbox(dir, { maxPageCount: 64 });
@@ -214,11 +276,43 @@ describe('outbox', () => {
       ob2.ack(rows);
     }
     ob2.flush();
-    ob2.compact();
+    for (let i = 0; i < 20; i++) ob2.compact(); // in steps, one per tick
     ob2.close();
     const small = statSync(file).size;
     assert.ok(small < big / 4, `file shrank from ${big} to ${small}`);
     assert.ok(existsSync(file));
+  });
+
+  it('compacts in bounded steps over several ticks, so a drained backlog does not stall the agent', () => {
+    const dir = tempDir();
+    const { ob } = outbox(dir);
+    for (let i = 0; i < 10; i++) {
+      ob.append(Array.from({ length: 2000 }, (_, j) => ev(i * 2000 + j, 'telemetry', 'm1', 1000)));
+      ob.flush();
+    }
+    for (;;) {
+      const rows = ob.lease(5000);
+      if (!rows.length) break;
+      ob.ack(rows);
+    }
+    ob.append([ev(1, 'oee')]); // a live row at the end of the file: vacuum must move pages
+    ob.flush();
+    const probe = new Database(join(dir, 'outbox.db'), { readonly: true });
+    const free = () => probe.pragma('freelist_count', { simple: true }) as number;
+    const before = free();
+    assert.ok(before > 4000, `a large freelist to give back (${before} pages)`);
+    ob.compact();
+    const afterOne = free();
+    assert.ok(afterOne < before && afterOne > 256, `one step frees part of it (${before} → ${afterOne})`);
+    let ticks = 0;
+    while (free() > 256 && ticks < 100) {
+      ob.tick();
+      ticks++;
+    }
+    assert.ok(free() <= 256, `the following ticks finish the job (${free()} free after ${ticks} ticks)`);
+    probe.close();
+    assert.equal(ob.lease(10).length, 1, 'the live row is still there');
+    ob.close();
   });
 
   it('refuses an unserialisable event without losing the others, and repairs an invalid ts', () => {

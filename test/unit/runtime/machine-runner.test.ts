@@ -86,3 +86,84 @@ describe('machine runners', () => {
     assert.deepEqual(Object.values(fleet.status()).map((s) => s.state), ['stopped', 'stopped', 'stopped']);
   });
 });
+
+/** Driver calls as they happen, awaitable. */
+class Calls extends EventEmitter {
+  list: string[] = [];
+  push(c: string): void {
+    this.list.push(c);
+    this.emit('call');
+  }
+  count(c: string): number {
+    return this.list.filter((x) => x === c).length;
+  }
+  async until(cond: () => boolean): Promise<void> {
+    while (!cond()) await once(this, 'call');
+  }
+}
+
+/** A driver whose every call can be made to hang forever, as a wedged device or library does. */
+function hangingDriver(hang: { connect?: boolean; read?: boolean; subscribe?: boolean; close?: boolean }, calls: Calls): Driver {
+  const never = () => new Promise<never>(() => {});
+  if (hang.subscribe) {
+    // A report-by-exception driver (no read) whose subscription never completes.
+    return {
+      async connect() {
+        calls.push('connect');
+      },
+      async subscribe() {
+        calls.push('subscribe');
+        return never();
+      },
+      async close() {
+        calls.push('close');
+      },
+    };
+  }
+  return {
+    async connect() {
+      calls.push('connect');
+      if (hang.connect) return never();
+    },
+    async read() {
+      calls.push('read');
+      if (hang.read) return never();
+      return [{ tag: 'x', value: 1, quality: 'good', ts: Date.now() }];
+    },
+    async close() {
+      calls.push('close');
+      if (hang.close) return never();
+    },
+  };
+}
+
+describe('machine runner with a hung driver', () => {
+  const one = [config.machines[0]!];
+  const quiet = pino({ level: 'silent' });
+
+  it('stop() finishes while connect() and close() never settle', async () => {
+    const calls = new Calls();
+    const sink = new Recorder();
+    const fleet = new Fleet({ machines: one, sink, log: quiet, dataDir: dir, createDriver: async () => hangingDriver({ connect: true, close: true }, calls), timeouts: { connectMs: 60_000, readMs: 60_000, closeMs: 300 } });
+    await fleet.start();
+    await calls.until(() => calls.count('connect') >= 1);
+    const t0 = performance.now();
+    await fleet.stop();
+    assert.ok(performance.now() - t0 < 8000, 'stop took too long');
+    assert.equal(fleet.status()['good-1']?.state, 'stopped');
+    assert.ok(calls.count('close') >= 1, 'the driver was closed');
+  });
+
+  it('a connect(), read() or subscribe() that hangs is timed out: the machine goes offline and is retried', async () => {
+    for (const hang of [{ connect: true }, { read: true }, { subscribe: true }] as const) {
+      const calls = new Calls();
+      const sink = new Recorder();
+      const fleet = new Fleet({ machines: one, sink, log: quiet, dataDir: dir, createDriver: async () => hangingDriver(hang, calls), timeouts: { connectMs: 200, readMs: 200, closeMs: 200 }, backoff: { minMs: 10, maxMs: 20 } });
+      await fleet.start();
+      await calls.until(() => calls.count('connect') >= 2);
+      assert.ok(sink.links.some(([, state]) => state === 'disconnected'), JSON.stringify(hang));
+      assert.match(fleet.status()['good-1']?.lastError ?? '', /did not finish within 200 ms/);
+      await fleet.stop();
+    }
+  });
+});

@@ -97,6 +97,9 @@ export class ModbusLink {
   async #open(timeoutMs: number): Promise<void> {
     await this.#drop(new LinkDownError(`${this.key}: reconnecting`));
     const client = new ModbusRTU();
+    // Listen before opening: a serial open that completes or fails after our timeout still emits
+    // 'error' on this client, and an unheard 'error' would end the process.
+    client.on('error', () => {});
     const s = this.#settings;
     const connecting =
       s.transport === 'tcp'
@@ -104,6 +107,8 @@ export class ModbusLink {
         : s.transport === 'rtu-over-tcp'
           ? client.connectTelnet(s.host!, { port: s.port })
           : client.connectRTUBuffered(s.serial!.path, { baudRate: s.serial!.baudRate, parity: s.serial!.parity, dataBits: s.serial!.dataBits, stopBits: s.serial!.stopBits });
+    // The attempt may still fail after the timeout won the race; that late failure is not news.
+    connecting.catch(() => {});
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new LinkDownError(`${this.key}: connect timed out after ${timeoutMs} ms`)), timeoutMs);
@@ -124,7 +129,6 @@ export class ModbusLink {
     client.on('close', () => {
       if (this.#client === client) void this.#drop(new LinkDownError(`${this.key}: connection closed`));
     });
-    client.on('error', () => {});
     this.#client = client;
     this.stats.open = true;
     this.stats.opens++;

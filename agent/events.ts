@@ -20,6 +20,8 @@ export interface MachineEvent {
 /** Where the pipeline puts events. The outbox implements it: durable once `publish` returns. */
 export interface EventSink {
   publish(events: MachineEvent[]): void;
+  /** Make everything published so far durable now rather than at the next group commit. */
+  flush?(): void;
 }
 
 export type CommandResult =

@@ -6,7 +6,7 @@ import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LinesideConfig } from '../../config/schema/index.ts';
 import type { Reading } from '../../drivers/driver.ts';
-import type { CommandResult, CommandTarget, EventSink, JobOrder } from '../events.ts';
+import type { CommandResult, CommandTarget, EventSink, JobOrder, MachineEvent } from '../events.ts';
 import type { Logger } from '../log.ts';
 import type { Component } from '../runtime/component.ts';
 import type { LinkStatus, MachineSink } from '../runtime/machine-runner.ts';
@@ -34,6 +34,8 @@ export class PipelineComponent implements Component, MachineSink, CommandTarget 
   #timer: NodeJS.Timeout | undefined;
   #lastSave = 0;
   #lastPrune = 0;
+  /** A period closed, a revision was issued or a command changed the state since the last save. */
+  #settled = false;
 
   constructor(o: PipelineComponentOptions) {
     this.#o = o;
@@ -60,6 +62,7 @@ export class PipelineComponent implements Component, MachineSink, CommandTarget 
         publish: (events) => {
           store.record(events);
           this.#o.sink.publish(events);
+          if (events.some(isSettling)) this.#settled = true;
         },
       };
       this.#pipeline = new Pipeline({ config, sink, now, snapshots });
@@ -95,22 +98,52 @@ export class PipelineComponent implements Component, MachineSink, CommandTarget 
 
   readings(machine: string, readings: Reading[]): void {
     this.#pipeline?.readings(machine, readings);
+    this.#saveIfSettled();
   }
 
   link(machine: string, status: Readonly<LinkStatus>): void {
     this.#pipeline?.link(machine, status);
+    this.#saveIfSettled();
   }
 
   startJob(machine: string, job: JobOrder, at: number): CommandResult {
-    return this.#pipeline?.startJob(machine, job, at) ?? NOT_RUNNING;
+    return this.#command(this.#pipeline?.startJob(machine, job, at));
   }
 
   endJob(machine: string, orderId: string, at: number): CommandResult {
-    return this.#pipeline?.endJob(machine, orderId, at) ?? NOT_RUNNING;
+    return this.#command(this.#pipeline?.endJob(machine, orderId, at));
   }
 
   assignDowntimeReason(machine: string, eventId: string, reasonCode: string, at: number, note?: { text?: string; by?: string }): CommandResult {
-    return this.#pipeline?.assignDowntimeReason(machine, eventId, reasonCode, at, note) ?? NOT_RUNNING;
+    return this.#command(this.#pipeline?.assignDowntimeReason(machine, eventId, reasonCode, at, note));
+  }
+
+  #command(result: CommandResult | undefined): CommandResult {
+    if (!result) return NOT_RUNNING;
+    if (result.ok) this.#settled = true;
+    this.#saveIfSettled();
+    return result;
+  }
+
+  /**
+   * Closed periods, revisions and applied commands are saved at once, after their events are
+   * durable in the outbox: a crash must not make the restarted pipeline close a period again
+   * (a second revision 1 with other figures) or forget a command the MES saw accepted.
+   */
+  #saveIfSettled(): void {
+    const p = this.#pipeline;
+    const store = this.#store;
+    if (!this.#settled || !p || !store) return;
+    this.#settled = false;
+    try {
+      this.#o.sink.flush?.();
+      const now = this.#now();
+      store.saveSnapshots(p.snapshots(), now);
+      this.#lastSave = now;
+    } catch (err) {
+      this.#settled = true;
+      this.#o.log.error({ err }, 'saving pipeline state failed; retrying');
+    }
   }
 
   #tick(): void {
@@ -120,6 +153,7 @@ export class PipelineComponent implements Component, MachineSink, CommandTarget 
     try {
       const now = this.#now();
       p.tick(now);
+      this.#saveIfSettled();
       if (now - this.#lastSave >= (this.#o.saveEveryMs ?? 10_000)) {
         this.#lastSave = now;
         store.saveSnapshots(p.takeDirty(), now);
@@ -136,6 +170,11 @@ export class PipelineComponent implements Component, MachineSink, CommandTarget 
     const removed = this.#store?.prune(now - this.#o.config.history.retention) ?? 0;
     if (removed) this.#o.log.info({ removed }, 'pruned pipeline history');
   }
+}
+
+/** Events after which the saved state must not lag behind what was published. */
+function isSettling(e: MachineEvent): boolean {
+  return e.kind === 'job' || (e.kind === 'oee' && e.body.status !== 'live');
 }
 
 const NOT_RUNNING: CommandResult = { ok: false, code: 'not-running', reason: 'the pipeline is not running' };

@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Registry } from 'prom-client';
 import type { LoadedConfig } from '../../config/loader.ts';
-import type { CommandTarget } from '../events.ts';
+import type { CommandTarget, EventSink } from '../events.ts';
 import { registerReadApi } from '../http/api.ts';
 import { outboxCheck, Readiness } from '../http/health.ts';
 import { createRegistry, registerFleetMetrics, registerMachineMetrics } from '../http/metrics.ts';
@@ -50,7 +50,10 @@ export function composeAgent(loaded: LoadedConfig, log: Logger, opts: ComposeOpt
   const out = buildStoreAndForward(config, loaded.hash, log, target, opts.now);
   // Pipeline events go to the outbox (durable, then MQTT); the debug log of events stays.
   const events = new LoggingEventSink(log.child({ component: 'events' }));
-  const sink = { publish: (e: Parameters<LoggingEventSink['publish']>[0]) => (events.publish(e), out.outbox.publish(e)) };
+  const sink: EventSink = {
+    publish: (e) => (events.publish(e), out.outbox.publish(e)),
+    flush: () => out.outbox.flush(),
+  };
   const pipeline = new PipelineComponent({ config, log: log.child({ component: 'pipeline' }), sink, ...(opts.now ? { now: opts.now } : {}) });
   const readings = fanOut([live, pipeline], (err) => log.error({ err }, 'reading sink failed'));
   const fleet = new Fleet({ machines: config.machines, sink: readings, log, dataDir: config.agent.dataDir, ...(opts.now ? { now: opts.now } : {}) });

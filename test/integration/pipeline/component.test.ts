@@ -43,6 +43,40 @@ describe('pipeline component (run-time clock, SQLite)', () => {
     store.close();
   });
 
+  it('saves a closed period at once: after a crash the restarted pipeline does not close it again', async () => {
+    const dir = tempDir();
+    const config = makeConfig({ oee: '{ periods: [hour], liveInterval: 1h }' });
+    config.agent.dataDir = dir;
+    let t = T0;
+    const opts = { config, log: pino({ level: 'silent' }), now: () => t, tickMs: 3_600_000, saveEveryMs: 3_600_000 };
+    const run = (m1: boolean) => [{ tag: 'running', value: m1, quality: 'good' as const, ts: t }];
+    const closedHours = (events: MachineEvent[]) => events.filter((e) => e.kind === 'oee' && e.body.status === 'closed').map((e) => e.body.periodId);
+    // A clean stop at 06:59:30 leaves a saved state in which the 06:00 hour is open.
+    const first = new PipelineComponent({ ...opts, sink: { publish() {} } });
+    await first.start();
+    first.readings('m1', run(true));
+    t += 30_000;
+    first.readings('m1', run(true));
+    await first.stop();
+    // Restarted, it closes the hour at 07:00 and then dies without stopping (kill -9).
+    const before: MachineEvent[] = [];
+    const second = new PipelineComponent({ ...opts, sink: { publish: (e: MachineEvent[]) => void before.push(...e) } });
+    await second.start();
+    t += 20_000;
+    second.readings('m1', run(true));
+    t += 20_000;
+    second.readings('m1', run(true));
+    assert.deepEqual(closedHours(before), ['hour:2026-11-23T06:00:00.000Z']);
+    // The next start must not publish the 06:00 hour as closed a second time.
+    const after: MachineEvent[] = [];
+    const third = new PipelineComponent({ ...opts, sink: { publish: (e: MachineEvent[]) => void after.push(...e) } });
+    await third.start();
+    t += 20_000;
+    third.readings('m1', run(true));
+    await third.stop();
+    assert.deepEqual(closedHours(after), []);
+  });
+
   it('moves a damaged state file aside and starts fresh', async () => {
     const dir = tempDir();
     const config = makeConfig();

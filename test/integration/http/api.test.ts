@@ -123,6 +123,8 @@ machines:
       'lineside_replay_eta_seconds', 'lineside_driver_connected', 'lineside_driver_poll_duration_seconds', 'lineside_driver_poll_errors_total',
       'lineside_machine_state', 'lineside_oee_ratio',
     ]) assert.ok(families.get(name)?.samples.length, `${name} present with samples`);
+    // Running totals are counters, levels are gauges: rate() and alert rules rely on the declared type.
+    for (const [name, f] of families) if (name.startsWith('lineside_') && !name.startsWith('lineside_process_') && !name.startsWith('lineside_nodejs_')) assert.equal(f.type, name.endsWith('_total') ? 'counter' : 'gauge', name);
     const sample = (name: string, labels: Record<string, string>) => families.get(name)!.samples.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v));
     assert.ok(sample('lineside_mqtt_published_total', {})!.value > 0);
     assert.equal(sample('lineside_driver_connected', { machine: 'press-1', driver: 'sim' })!.value, 1);

@@ -22,6 +22,17 @@ function outbox(dir: string, over: Partial<OutboxOptions> = {}) {
 
 const seqs = (rows: Array<{ seq: number }>) => rows.map((r) => r.seq);
 
+/** 5,000 rows of 4 KB committed, then garbage over 4 MiB of pages that are no longer in SQLite's 2 MiB page cache. */
+function fillThenCorrupt(ob: Outbox, dir: string): void {
+  for (let i = 0; i < 10; i++) {
+    ob.append(Array.from({ length: 500 }, (_, j) => ev(i * 500 + j, 'telemetry', 'm1', 4000)));
+    ob.flush();
+  }
+  const fd = openSync(join(dir, 'outbox.db'), 'r+');
+  writeSync(fd, Buffer.alloc(4 << 20, 0x41), 0, 4 << 20, 40_960);
+  closeSync(fd);
+}
+
 describe('outbox', () => {
   it('commits appends per flush, assigns seqs in the commit and leases only committed rows', () => {
     const { ob } = outbox(tempDir());
@@ -181,14 +192,7 @@ describe('outbox', () => {
   it('survives corruption found while running: moves the file aside, keeps accepting events, seqs continue above', () => {
     const dir = tempDir();
     const { ob, cap } = outbox(dir);
-    for (let i = 0; i < 10; i++) {
-      ob.append(Array.from({ length: 500 }, (_, j) => ev(i * 500 + j, 'telemetry', 'm1', 4000)));
-      ob.flush();
-    }
-    // Garbage over 4 MiB of pages that are no longer in SQLite's 2 MiB page cache.
-    const fd = openSync(join(dir, 'outbox.db'), 'r+');
-    writeSync(fd, Buffer.alloc(4 << 20, 0x41), 0, 4 << 20, 40_960);
-    closeSync(fd);
+    fillThenCorrupt(ob, dir);
     assert.doesNotThrow(() => {
       for (let n = 0; n < 20 && ob.lease(500).length; n++);
     });
@@ -206,13 +210,7 @@ describe('outbox', () => {
     const dir = tempDir();
     let now = 1_700_000_100_000;
     const { ob, cap } = outbox(dir, { now: () => now });
-    for (let i = 0; i < 10; i++) {
-      ob.append(Array.from({ length: 500 }, (_, j) => ev(i * 500 + j, 'telemetry', 'm1', 4000)));
-      ob.flush();
-    }
-    const fd = openSync(join(dir, 'outbox.db'), 'r+');
-    writeSync(fd, Buffer.alloc(4 << 20, 0x41), 0, 4 << 20, 40_960);
-    closeSync(fd);
+    fillThenCorrupt(ob, dir);
     // A non-empty directory where the corrupt file would go: the rename fails for real (as on a
     // read-only or failing file system) and the outbox is left without a file.
     const blocked = join(dir, `outbox.db.corrupt-${new Date(now).toISOString().replace(/[:.]/g, '-')}`);

@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { AgentProcess } from '../helpers/agent-process.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { writeAgentConfig } from '../helpers/agent-config.ts';
 
 describe('lineside run', () => {
   it('starts with sim machines, keeps a failing machine from stopping the rest, and stops on SIGTERM', async () => {
-    const dir = tempDir();
-    const file = join(dir, 'lineside.yaml');
-    writeFileSync(
-      file,
-      `agent: { id: smoke, dataDir: ./data }
-location: { enterprise: e, site: s, area: a, line: l }
-mqtt: { url: mqtt://127.0.0.1:1 }
-machines:
+    const file = writeAgentConfig({
+      id: 'smoke',
+      body: `machines:
   - { id: sim-1, driver: sim, idealCycleTime: 1s, pollInterval: 100ms }
   - id: unreachable
     driver: modbus
@@ -23,7 +16,7 @@ machines:
     tags: [{ name: parts, address: 0, type: uint32 }]
     signals: { partCount: { tag: parts } }
 `,
-    );
+    });
     const agent = new AgentProcess(['run', '--config', file, '--log-level', 'debug']);
     const running = await agent.waitFor((l) => l.msg === 'lineside running');
     assert.equal(running.machines, 2);

@@ -1,24 +1,17 @@
 // `lineside run` polling a Modbus machine: the simulator is killed and restarted under it.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { startModbusSimulator } from '../../../drivers/sim/modbus-server.ts';
 import { AgentProcess } from '../../helpers/agent-process.ts';
-import { tempDir } from '../../helpers/tmp.ts';
+import { writeAgentConfig } from '../../helpers/agent-config.ts';
 import { until } from './helpers.ts';
 
 describe('lineside run with a modbus machine', () => {
   it('connects, marks the machine offline when the server dies, and recovers when it returns', async () => {
     let sim = await startModbusSimulator({ units: [1] });
-    const dir = tempDir();
-    const file = join(dir, 'lineside.yaml');
-    writeFileSync(
-      file,
-      `agent: { id: mb, dataDir: ./data }
-location: { enterprise: e, site: s, area: a, line: l }
-mqtt: { url: mqtt://127.0.0.1:1 }
-machines:
+    const file = writeAgentConfig({
+      id: 'mb',
+      body: `machines:
   - id: press
     driver: modbus
     idealCycleTime: 1s
@@ -29,7 +22,7 @@ machines:
       - { name: parts, address: 0, type: uint32 }
     signals: { running: { tag: running }, partCount: { tag: parts } }
 `,
-    );
+    });
     const agent = new AgentProcess(['run', '--config', file, '--log-level', 'debug']);
     try {
       await agent.waitFor((l) => l.msg === 'machine connected' && l.machine === 'press');

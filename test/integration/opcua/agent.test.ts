@@ -2,7 +2,6 @@
 // the untrusted server certificate with the command to run, `lineside opcua trust` fixes it while
 // the agent keeps running, and `lineside opcua browse` lists a large folder and writes a snippet.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
@@ -10,6 +9,7 @@ import { startOpcuaSimulator, type OpcuaSimulator } from '../../../drivers/sim/o
 import { AgentProcess } from '../../helpers/agent-process.ts';
 import { runCli } from '../../helpers/cli.ts';
 import { tempDir } from '../../helpers/tmp.ts';
+import { writeAgentConfig } from '../../helpers/agent-config.ts';
 
 const LOAD = 400;
 /** The config's ${OPCUA_PW}: every verb that reads --config needs it. */
@@ -22,12 +22,10 @@ describe('lineside run / opcua verbs against the OPC UA simulator', () => {
 
   before(async () => {
     sim = await startOpcuaSimulator({ pkiDir: join(dir, 'server-pki'), securityModes: ['SignAndEncrypt'], securityPolicies: ['Basic256Sha256'], allowAnonymous: false, users: [{ username: 'lineside', password: 'pw' }], extraVariables: LOAD });
-    writeFileSync(
-      file,
-      `agent: { id: opcua-smoke, dataDir: ./data }
-location: { enterprise: e, site: s, area: a, line: l }
-mqtt: { url: mqtt://127.0.0.1:1 }
-machines:
+    writeAgentConfig({
+      dir,
+      id: 'opcua-smoke',
+      body: `machines:
   - id: cnc-1
     driver: opcua
     idealCycleTime: 1s
@@ -45,7 +43,7 @@ machines:
       - { name: parts, nodeId: "ns=2;s=Machine.PartCount" }
     signals: { running: { tag: running }, partCount: { tag: parts } }
 `,
-    );
+    });
   });
   after(async () => {
     await sim?.stop();

@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { AgentProcess, type LogLine } from '../../helpers/agent-process.ts';
 import { tempDir } from '../../helpers/tmp.ts';
+import { writeAgentConfig } from '../../helpers/agent-config.ts';
 import { BODY_SCHEMAS } from '../../../agent/contract/payloads.ts';
 
-const CONFIG = `agent: { id: restart, dataDir: ./data }
-location: { enterprise: e, site: s, area: a, line: l }
-mqtt: { url: mqtt://127.0.0.1:1 }
-oee: { liveInterval: 1s }
+const BODY = `oee: { liveInterval: 1s }
 machines:
   - id: sim-1
     driver: sim
@@ -45,8 +43,7 @@ function hourPeriod(db: string, id?: string): PeriodView {
 describe('pipeline in lineside run', () => {
   it('publishes valid events from the sim machine, persists state, and continues after a restart with the gap as unknown', async () => {
     const dir = tempDir();
-    const file = join(dir, 'lineside.yaml');
-    writeFileSync(file, CONFIG);
+    const file = writeAgentConfig({ dir, id: 'restart', body: BODY });
     const db = join(dir, 'data', 'state.db');
 
     const first = new AgentProcess(['run', '--config', file, '--log-level', 'debug']);

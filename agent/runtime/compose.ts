@@ -79,6 +79,6 @@ export function composeAgent(loaded: LoadedConfig, log: Logger, opts: ComposeOpt
     ? new HttpServer({ host: config.http.host, port: config.http.port, ...(config.http.token ? { token: config.http.token } : {}), readiness, registry, log: log.child({ component: 'http' }), routes: (router) => registerReadApi(router, { config, fleet, live, pipeline, ...(opts.now ? { now: opts.now } : {}) }) })
     : undefined;
   const components: Component[] = [dataDir, ...out.components, ...(http ? [http] : []), pipeline, fleet];
-  const runtime = new Runtime(components, log);
+  const runtime = new Runtime(components, log, config.agent.shutdownTimeout);
   return { runtime, fleet, live, loaded, readiness, registry, pipeline, out, ...(http ? { http } : {}) };
 }

@@ -9,9 +9,13 @@ export class Runtime {
   #log: Logger;
   #stopping: Promise<void> | undefined;
 
-  constructor(components: Component[], log: Logger) {
+  #stopTimeoutMs: number;
+
+  /** `stopTimeoutMs` bounds the unwinding after a failed start (agent.shutdownTimeout). */
+  constructor(components: Component[], log: Logger, stopTimeoutMs = 10_000) {
     this.#components = components;
     this.#log = log;
+    this.#stopTimeoutMs = stopTimeoutMs;
   }
 
   async start(): Promise<void> {
@@ -22,7 +26,7 @@ export class Runtime {
         this.#log.debug({ component: c.name }, 'started');
       } catch (err) {
         this.#log.error({ component: c.name, err }, 'component failed to start; stopping the others');
-        await this.stop(10_000);
+        await this.stop(this.#stopTimeoutMs);
         throw err;
       }
     }

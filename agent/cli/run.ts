@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { LevelWithSilent } from 'pino';
 import { createLogger } from '../log.ts';
-import { composeAgent } from '../runtime/compose.ts';
+import { composeAgent } from '../app/compose.ts';
 import { loadConfigOrExit } from './config-arg.ts';
 import { EXIT } from './exit-codes.ts';
 

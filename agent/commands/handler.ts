@@ -4,7 +4,7 @@
 import type { MqttClient } from 'mqtt';
 import type { CommandResult, CommandTarget } from '../events.ts';
 import type { Logger } from '../log.ts';
-import type { Component } from '../runtime/component.ts';
+import type { Component } from '../lifecycle/component.ts';
 import { COMMAND_REPLY_SCHEMA, COMMAND_SCHEMAS, MAX_COMMAND_BYTES, type CommandName, type CommandReply, type DowntimeReasonCommand, type JobCommand } from '../contract/commands.ts';
 import { commandReplyTopic, commandSubscription, parseCommandTopic, type TopicRoot } from '../contract/topics.ts';
 import { replyCode, type CommandErrorCode } from './errors.ts';

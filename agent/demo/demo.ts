@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { createLogger, type Logger } from '../log.ts';
-import { composeAgent, type Agent } from '../runtime/compose.ts';
+import { composeAgent, type Agent } from '../app/compose.ts';
 import { lineTopic } from '../contract/topics.ts';
 import { startModbusSimulator, type ModbusSimulator } from '../../drivers/sim/modbus-server.ts';
 import type { OpcuaSimulator } from '../../drivers/sim/opcua-server.ts';

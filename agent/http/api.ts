@@ -5,8 +5,8 @@ import type { LinesideConfig } from '../../config/schema/index.ts';
 import { E } from '../errors.ts';
 import type { PipelineComponent } from '../pipeline-store/component.ts';
 import type { HistoryRow } from '../pipeline-store/store.ts';
-import type { Fleet } from '../runtime/fleet.ts';
-import type { LiveValues } from '../runtime/live-values.ts';
+import type { Fleet } from '../machines/fleet.ts';
+import type { LiveValues } from '../machines/live-values.ts';
 import { historyQuery, oeeQuery, type MachineDetail, type MachineSummary } from './api-schema.ts';
 import { HttpError, type RequestContext, type Router } from './router.ts';
 

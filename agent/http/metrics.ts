@@ -3,8 +3,8 @@
 // scrape time (see mirror.ts).
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Pipeline } from '../pipeline/pipeline.ts';
-import type { LinkStatus } from '../runtime/machine-runner.ts';
-import type { Fleet } from '../runtime/fleet.ts';
+import type { LinkStatus } from '../machines/link-status.ts';
+import type { Fleet } from '../machines/fleet.ts';
 import { mirrorCounter, mirrorGauge } from './mirror.ts';
 
 export function createRegistry(agentId: string): Registry {

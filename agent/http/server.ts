@@ -5,8 +5,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log.ts';
-import { Backoff, delay } from '../runtime/backoff.ts';
-import type { Component } from '../runtime/component.ts';
+import { Backoff, delay } from '../lifecycle/backoff.ts';
+import type { Component } from '../lifecycle/component.ts';
 import { isLoopback, tokenMatches } from './auth.ts';
 import type { Readiness } from './health.ts';
 import { HttpError, Router, send } from './router.ts';

@@ -2,7 +2,9 @@
 // telemetry goes first, then state and events, and OEE, downtime and job results last. Every
 // dropped row is tallied per machine so the drop can be reported to the receiver.
 import type { EventKind } from '../events.ts';
-import type { Db } from './database.ts';
+import { SIZE_SQL, type Db } from './database.ts';
+
+export { ROW_OVERHEAD } from './database.ts';
 
 export type DropReason = 'maxBytes' | 'maxAge' | 'diskFull';
 
@@ -10,9 +12,6 @@ export type DropReason = 'maxBytes' | 'maxAge' | 'diskFull';
 export const PRIORITY: Record<EventKind, number> = { telemetry: 0, state: 1, event: 1, oee: 2, downtime: 2, job: 2 };
 export const MAX_PRIORITY = 2;
 
-/** Bytes a row counts against maxBytes: the body plus a fixed share for envelope and index. */
-export const ROW_OVERHEAD = 96;
-export const SIZE_SQL = `(octet_length(body) + ${ROW_OVERHEAD})`;
 
 /** What was dropped from one machine in one round. */
 export interface MachineDrops {

@@ -4,9 +4,12 @@
 import Database from 'better-sqlite3';
 import { existsSync, renameSync } from 'node:fs';
 import type { EventKind } from '../events.ts';
-import { SIZE_SQL } from './bounds.ts';
 
 export type Db = Database.Database;
+
+/** Bytes a row counts against maxBytes: the body plus a fixed share for envelope and index. */
+export const ROW_OVERHEAD = 96;
+export const SIZE_SQL = `(octet_length(body) + ${ROW_OVERHEAD})`;
 export type SyncMode = 'normal' | 'full';
 
 const SCHEMA = `

@@ -8,7 +8,7 @@
 // one has seen, and never a seq that anyone has seen: seqs are assigned inside the commit.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Component } from '../runtime/component.ts';
+import type { Component } from '../lifecycle/component.ts';
 import type { EventSink, MachineEvent } from '../events.ts';
 import type { Logger } from '../log.ts';
 import { DROP_REPORT_SCHEMA, type DropReport } from '../contract/status.ts';

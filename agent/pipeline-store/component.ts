@@ -8,8 +8,8 @@ import type { LinesideConfig } from '../../config/schema/index.ts';
 import type { Reading } from '../../drivers/driver.ts';
 import type { CommandResult, CommandTarget, EventSink, JobOrder, MachineEvent } from '../events.ts';
 import type { Logger } from '../log.ts';
-import type { Component } from '../runtime/component.ts';
-import type { LinkStatus, MachineSink } from '../runtime/machine-runner.ts';
+import type { Component } from '../lifecycle/component.ts';
+import type { LinkStatus, MachineSink } from '../machines/link-status.ts';
 import { Pipeline } from '../pipeline/pipeline.ts';
 import { PipelineStore } from './store.ts';
 

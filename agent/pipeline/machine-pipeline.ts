@@ -5,7 +5,7 @@
 import type { LinesideConfig, MachineConfig } from '../../config/schema/index.ts';
 import type { Reading } from '../../drivers/driver.ts';
 import type { CommandResult, EventKind, JobOrder, MachineEvent } from '../events.ts';
-import type { LinkStatus } from '../runtime/machine-runner.ts';
+import type { LinkStatus } from '../machines/link-status.ts';
 import type { ShiftCalendar } from './calendar.ts';
 import type { CounterState } from './counters.ts';
 import { PartCounts } from './counts.ts';

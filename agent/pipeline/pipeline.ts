@@ -4,7 +4,7 @@
 import type { LinesideConfig } from '../../config/schema/index.ts';
 import type { Reading } from '../../drivers/driver.ts';
 import type { CommandResult, CommandTarget, EventSink, JobOrder, MachineEvent } from '../events.ts';
-import type { LinkStatus, MachineSink } from '../runtime/machine-runner.ts';
+import type { LinkStatus, MachineSink } from '../machines/link-status.ts';
 import { ShiftCalendar } from './calendar.ts';
 import { MachinePipeline, type MachineSnapshot } from './machine-pipeline.ts';
 

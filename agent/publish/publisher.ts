@@ -6,9 +6,9 @@
 import mqtt, { type IConnackPacket, type MqttClient } from 'mqtt';
 import type { EventKind } from '../events.ts';
 import type { Logger } from '../log.ts';
-import type { Component } from '../runtime/component.ts';
-import { withTimeout } from '../runtime/component.ts';
-import { Backoff, delay } from '../runtime/backoff.ts';
+import type { Component } from '../lifecycle/component.ts';
+import { withTimeout } from '../lifecycle/component.ts';
+import { Backoff, delay } from '../lifecycle/backoff.ts';
 import { encodeEnvelope } from '../contract/envelope.ts';
 import { machineTopic, statusTopic, type TopicRoot } from '../contract/topics.ts';
 import type { Outbox, OutboxRow } from '../outbox/outbox.ts';

@@ -3,7 +3,7 @@
 import type { LinesideConfig } from '../../config/schema/index.ts';
 import type { CommandTarget } from '../events.ts';
 import type { Logger } from '../log.ts';
-import type { Component } from '../runtime/component.ts';
+import type { Component } from '../lifecycle/component.ts';
 import { VERSION } from '../version.ts';
 import { CommandHandler } from '../commands/handler.ts';
 import { Outbox } from '../outbox/outbox.ts';

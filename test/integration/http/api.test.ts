@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseConfig } from '../../../config/loader.ts';
-import { composeAgent } from '../../../agent/runtime/compose.ts';
+import { composeAgent } from '../../../agent/app/compose.ts';
 import { captureLog } from '../../helpers/capture-log.ts';
 import { ContractChecker } from '../../helpers/contract-checker.ts';
 import { Mosquitto } from '../../helpers/mosquitto.ts';

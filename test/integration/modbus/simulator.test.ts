@@ -7,8 +7,8 @@ import type { Reading } from '../../../drivers/driver.ts';
 import { createModbusDriver } from '../../../drivers/modbus/driver.ts';
 import { acquireLink, ModbusTimeoutError, releaseLink } from '../../../drivers/modbus/link.ts';
 import { startModbusSimulator, writeSnapshot, type ModbusSimulator } from '../../../drivers/sim/modbus-server.ts';
-import { Fleet } from '../../../agent/runtime/fleet.ts';
-import type { LinkStatus, MachineSink } from '../../../agent/runtime/machine-runner.ts';
+import { Fleet } from '../../../agent/machines/fleet.ts';
+import type { LinkStatus, MachineSink } from '../../../agent/machines/machine-runner.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { byTag, context, modbusMachine, until } from './helpers.ts';
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { setTimeout } from 'node:timers/promises';
-import { MachineRunner } from '../../../agent/runtime/machine-runner.ts';
+import { MachineRunner } from '../../../agent/machines/machine-runner.ts';
 import { machineSchema } from '../../../config/schema/machine.ts';
 import { createDriver } from '../../../drivers/registry.ts';
 import { startOpcuaSimulator, type OpcuaSimulator } from '../../../drivers/sim/opcua-server.ts';

@@ -5,7 +5,7 @@ import pino from 'pino';
 import YAML from 'yaml';
 import { parseConfig } from '../../../config/loader.ts';
 import { openApiDocument, openApiYaml } from '../../../agent/http/openapi.ts';
-import { composeAgent } from '../../../agent/runtime/compose.ts';
+import { composeAgent } from '../../../agent/app/compose.ts';
 import { ERRORS } from '../../../agent/errors.ts';
 
 const doc = openApiDocument() as { openapi: string; paths: Record<string, Record<string, { operationId: string; responses: Record<string, { content?: Record<string, { schema: { properties?: { error?: { properties?: { code?: unknown } } } } }> }> }>> };

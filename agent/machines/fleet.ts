@@ -4,7 +4,7 @@ import type { MachineConfig } from '../../config/schema/index.ts';
 import { createDriver } from '../../drivers/registry.ts';
 import type { Driver } from '../../drivers/driver.ts';
 import type { Logger } from '../log.ts';
-import type { Component } from './component.ts';
+import type { Component } from '../lifecycle/component.ts';
 import { MachineRunner, type LinkStatus, type MachineSink, type RunnerOptions } from './machine-runner.ts';
 
 export interface FleetOptions {

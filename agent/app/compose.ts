@@ -14,10 +14,10 @@ import { PipelineComponent } from '../pipeline-store/component.ts';
 import { LoggingEventSink } from '../pipeline-store/log-sink.ts';
 import { registerStoreAndForwardMetrics } from '../publish/metrics.ts';
 import { buildStoreAndForward, type StoreAndForward } from '../publish/store-and-forward.ts';
-import type { Component } from './component.ts';
-import { Fleet } from './fleet.ts';
-import { LiveValues, fanOut } from './live-values.ts';
-import { Runtime } from './runtime.ts';
+import type { Component } from '../lifecycle/component.ts';
+import { Fleet } from '../machines/fleet.ts';
+import { LiveValues, fanOut } from '../machines/live-values.ts';
+import { Runtime } from '../lifecycle/runtime.ts';
 
 export interface Agent {
   runtime: Runtime;

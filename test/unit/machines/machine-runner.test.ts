@@ -6,8 +6,8 @@ import type { MachineConfig } from '../../../config/schema/index.ts';
 import { parseConfig } from '../../../config/loader.ts';
 import { createDriver } from '../../../drivers/registry.ts';
 import type { Driver, Reading } from '../../../drivers/driver.ts';
-import { Fleet } from '../../../agent/runtime/fleet.ts';
-import type { LinkStatus, MachineSink } from '../../../agent/runtime/machine-runner.ts';
+import { Fleet } from '../../../agent/machines/fleet.ts';
+import type { LinkStatus, MachineSink } from '../../../agent/machines/machine-runner.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
 const dir = tempDir();

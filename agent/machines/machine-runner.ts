@@ -5,28 +5,10 @@ import { join } from 'node:path';
 import type { MachineConfig } from '../../config/schema/index.ts';
 import type { Driver, DriverContext, Reading } from '../../drivers/driver.ts';
 import type { Logger } from '../log.ts';
-import { Backoff, delay } from './backoff.ts';
+import { Backoff, delay } from '../lifecycle/backoff.ts';
+import type { LinkState, LinkStatus, MachineSink } from './link-status.ts';
 
-export type LinkState = 'connecting' | 'connected' | 'disconnected' | 'stopped';
-
-export interface LinkStatus {
-  state: LinkState;
-  /** When the state was entered (ms since epoch). */
-  since: number;
-  lastError?: string;
-  reconnects: number;
-  polls: number;
-  pollErrors: number;
-  /** Duration of the last successful poll (ms). */
-  lastPollMs?: number;
-  /** Poll ticks skipped because a read took longer than the interval. */
-  overruns: number;
-}
-
-export interface MachineSink {
-  readings(machine: string, readings: Reading[]): void;
-  link(machine: string, status: Readonly<LinkStatus>): void;
-}
+export type { LinkState, LinkStatus, MachineSink };
 
 export interface RunnerOptions {
   machine: MachineConfig;

@@ -6,6 +6,7 @@ import type { MachineConfig } from '../../config/schema/index.ts';
 import type { Driver, DriverContext, Reading } from '../../drivers/driver.ts';
 import type { Logger } from '../log.ts';
 import { Backoff, delay } from '../lifecycle/backoff.ts';
+import { bounded, firstAbort } from '../lifecycle/bounded.ts';
 import type { LinkState, LinkStatus, MachineSink } from './link-status.ts';
 
 export type { LinkState, LinkStatus, MachineSink };
@@ -43,10 +44,9 @@ export class MachineRunner {
   #abort = new AbortController();
   #done: Promise<void> | undefined;
   #driver: Driver | undefined;
-  #lost: ((err: Error) => void) | undefined;
+  /** Ends the current link session: the driver reported the link lost, or the runner stops. */
+  #session: AbortController | undefined;
   #status: LinkStatus;
-  /** Rejects when stop() is called: every wait on the driver races it. */
-  #stopped: Promise<never>;
 
   constructor(opts: RunnerOptions) {
     this.#o = opts;
@@ -54,10 +54,6 @@ export class MachineRunner {
     this.driver = opts.machine.driver;
     this.#now = opts.now ?? Date.now;
     this.#status = { state: 'connecting', since: this.#now(), reconnects: 0, polls: 0, pollErrors: 0, overruns: 0 };
-    this.#stopped = new Promise<never>((_, reject) => {
-      this.#abort.signal.addEventListener('abort', () => reject(new Error('stopping')), { once: true });
-    });
-    this.#stopped.catch(() => {});
   }
 
   get status(): Readonly<LinkStatus> {
@@ -72,8 +68,7 @@ export class MachineRunner {
   }
 
   async stop(): Promise<void> {
-    this.#abort.abort();
-    this.#lost?.(new Error('stopping'));
+    this.#abort.abort(new Error('stopping'));
     await this.#done;
     this.#setState('stopped');
   }
@@ -84,9 +79,9 @@ export class MachineRunner {
     const signal = this.#abort.signal;
     while (!signal.aborted) {
       try {
-        this.#driver ??= await Promise.race([this.#o.createDriver(this.#o.machine), this.#stopped]);
+        this.#driver ??= await bounded(this.#o.createDriver(this.#o.machine), { signals: [signal] });
         const driver = this.#driver;
-        await this.#bounded(() => driver.connect(this.#context()), this.#o.timeouts?.connectMs ?? Math.max(WATCHDOG_MIN_MS, 3 * driverTimeout(this.#o.machine)), 'driver connect');
+        await this.#call(() => driver.connect(this.#context()), this.#connectWatchdog(), 'driver connect', [signal]);
         if (signal.aborted) break;
         const wasDown = this.#status.state === 'disconnected';
         this.#setState('connected');
@@ -108,13 +103,13 @@ export class MachineRunner {
 
   /** Runs until the link is lost (throws) or the runner stops (returns). */
   async #serve(driver: Driver, signal: AbortSignal): Promise<void> {
-    const lost = new Promise<never>((_, reject) => {
-      this.#lost = reject;
-    });
-    lost.catch(() => {});
-    if (driver.subscribe) await this.#bounded(() => driver.subscribe!(), this.#o.timeouts?.connectMs ?? Math.max(WATCHDOG_MIN_MS, 3 * driverTimeout(this.#o.machine)), 'driver subscribe', lost);
+    const session = new AbortController();
+    this.#session = session;
+    const ends = [signal, session.signal];
+    if (driver.subscribe) await this.#call(() => driver.subscribe!(), this.#connectWatchdog(), 'driver subscribe', ends);
     if (!driver.read) {
-      await lost.catch((err: unknown) => { if (!signal.aborted) throw err; });
+      const ended = await firstAbort(ends);
+      if (ended === session.signal && !signal.aborted) throw session.signal.reason;
       return;
     }
     const interval = this.#o.machine.pollInterval;
@@ -124,7 +119,7 @@ export class MachineRunner {
     let next = performance.now();
     while (!signal.aborted) {
       const started = performance.now();
-      const readings = await this.#bounded(() => driver.read!(), readTimeout, 'driver read', lost);
+      const readings = await this.#call(() => driver.read!(), readTimeout, 'driver read', ends);
       const ended = performance.now();
       this.#status.polls++;
       this.#status.lastPollMs = ended - started;
@@ -147,7 +142,7 @@ export class MachineRunner {
       emit: (readings) => {
         if (readings.length && this.#status.state === 'connected') this.#o.sink.readings(this.id, readings);
       },
-      lost: (err) => this.#lost?.(err),
+      lost: (err) => this.#session?.abort(err),
       dataDir: this.#driverDir(),
     };
   }
@@ -175,38 +170,25 @@ export class MachineRunner {
     this.#o.sink.link(this.id, this.#status);
   }
 
+  #connectWatchdog(): number {
+    return this.#o.timeouts?.connectMs ?? Math.max(WATCHDOG_MIN_MS, 3 * driverTimeout(this.#o.machine));
+  }
+
   /**
-   * Wait for a driver call, but no longer than `ms`, and not past stop() (or a lost link). A call
+   * Wait for a driver call, but no longer than `ms`, and not past stop() or a lost link. A call
    * left behind keeps running in the driver; its late result or rejection is ignored.
    */
-  async #bounded<T>(call: () => Promise<T>, ms: number, what: string, lost?: Promise<never>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
-    });
-    try {
-      return await Promise.race([call(), this.#stopped, timeout, ...(lost ? [lost] : [])]);
-    } finally {
-      clearTimeout(timer);
-    }
+  #call<T>(call: () => Promise<T>, ms: number, what: string, ends: AbortSignal[]): Promise<T> {
+    return bounded(Promise.resolve().then(call), { ms, what, signals: ends });
   }
 
   async #closeDriver(): Promise<void> {
-    this.#lost = undefined;
+    this.#session = undefined;
     const driver = this.#driver;
     if (!driver) return;
     try {
       // Not raced with stop(): closing is part of stopping; only bounded.
-      const ms = this.#o.timeouts?.closeMs ?? CLOSE_TIMEOUT_MS;
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`driver close did not finish within ${ms} ms`)), ms);
-      });
-      try {
-        await Promise.race([driver.close(), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
+      await this.#call(() => driver.close(), this.#o.timeouts?.closeMs ?? CLOSE_TIMEOUT_MS, 'driver close', []);
     } catch (err) {
       this.#o.log.debug({ err }, 'driver close failed');
     }

@@ -53,11 +53,10 @@ const FLUSH_AT = 20_000;
 /** Events held in memory while the disk refuses writes; beyond this the oldest telemetry goes. */
 const PENDING_LIMIT = 200_000;
 const AGE_SWEEP_MS = 5_000;
-const COMPACT_MS = 30_000;
 /**
- * Pages given back per tick while compacting. Vacuuming a drained 1 GiB outbox in one go blocks
+ * Pages given back per compaction step. Vacuuming a drained 1 GiB outbox in one go blocks
  * the event loop for seconds (polls, PUBACKs and keep-alives all wait); 1024 pages (4 MiB) a
- * tick keeps each step short.
+ * step keeps each one short.
  */
 const COMPACT_STEP_PAGES = 1024;
 const COMPACT_MIN_FREE = 256;
@@ -87,9 +86,8 @@ export class Outbox implements EventSink, Component {
   #ackedTotal = 0;
   #rejected = 0;
   #lastAgeSweep = 0;
-  #lastCompact = 0;
   #failing: string | undefined;
-  /** A compaction in progress: one step per tick until the free pages are given back. */
+  /** A compaction in progress: one step per compact() call until the free pages are given back. */
   #compacting = false;
   /** Between open() and close(): a missing #db is a failure to recover from, not a stop. */
   #wantOpen = false;
@@ -304,7 +302,12 @@ export class Outbox implements EventSink, Component {
     for (const l of this.#listeners) l();
   }
 
-  /** Timer body: commit, sweep by age, compact. Never throws. */
+  /**
+   * Timer body: commit, sweep by age. Never throws. Compaction is not here: it is housekeeping,
+   * run on the plant's schedule (agent/housekeeping). The bounds stay here, every tick: maxBytes
+   * (in flush) and disk full protect the disk and must act within a tick, and maxAge decides
+   * what the MES still receives, so a nightly sweep would send messages the bound says are dropped.
+   */
   tick(): void {
     try {
       this.flush();
@@ -313,31 +316,44 @@ export class Outbox implements EventSink, Component {
         this.#lastAgeSweep = now;
         this.#trim('maxAge');
       }
-      if (this.#compacting || now - this.#lastCompact >= COMPACT_MS) {
-        this.#lastCompact = now;
-        this.compact();
-      }
     } catch (err) {
       this.#onError(err, 'tick');
     }
   }
 
-  /** Give free pages back to the file system (incremental vacuum) and truncate the WAL. */
-  compact(): void {
-    if (!this.#db) return;
+  /**
+   * One bounded step of giving free pages back to the file system (incremental vacuum), then
+   * truncating the WAL once done. Returns true while more steps remain. Throws what failed, after
+   * recovering a corrupt file; a failed compaction loses nothing and is simply tried again.
+   */
+  compact(): boolean {
+    if (!this.#db) return false;
     try {
       const free = this.#db.pragma('freelist_count', { simple: true }) as number;
       const total = this.#db.pragma('page_count', { simple: true }) as number;
       if (!this.#compacting && free > COMPACT_MIN_FREE && free * 4 > total) this.#compacting = true;
-      if (!this.#compacting) return;
+      if (!this.#compacting) return false;
       this.#db.pragma(`incremental_vacuum(${COMPACT_STEP_PAGES})`);
       if (free - COMPACT_STEP_PAGES <= COMPACT_MIN_FREE) {
         this.#compacting = false;
         this.#db.pragma('wal_checkpoint(TRUNCATE)');
         this.#log.debug({ pages: this.#db.pragma('page_count', { simple: true }) }, 'outbox compacted');
       }
+      return this.#compacting;
     } catch (err) {
-      this.#onError(err, 'compact');
+      this.#compacting = false;
+      if (isCorruption(err)) this.#onError(err, 'compact');
+      throw err;
+    }
+  }
+
+  /** Forget answered command ids older than the retention; returns how many went. */
+  pruneCommands(): number {
+    try {
+      return this.#commands?.prune(this.#now() - COMMAND_RETENTION_MS) ?? 0;
+    } catch (err) {
+      if (isCorruption(err)) this.#onError(err, 'prune commands');
+      throw err;
     }
   }
 

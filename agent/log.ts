@@ -1,9 +1,13 @@
 // One pino logger for the agent: JSON by default, pretty on a terminal, secrets redacted.
 import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 import pretty from 'pino-pretty';
+import { redactUrlCredentials } from '../config/redact.ts';
 
-/** Keys whose values never reach a log line, at any of the first three levels of nesting. */
-const SECRET_KEYS = ['password', 'token', 'key', 'secret', 'privateKey', 'authorization'];
+/**
+ * Keys whose values never reach a log line, at any of the first three levels of nesting. Every
+ * field marked secret in the config schema must be among them (test/unit/log/redact.test.ts).
+ */
+export const SECRET_KEYS = ['password', 'token', 'key', 'secret', 'privateKey', 'authorization'];
 export const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`]);
 
 export interface LogOptions {
@@ -19,7 +23,13 @@ export interface LogOptions {
 export function createLogger(opts: LogOptions): Logger {
   const fd = opts.fd ?? 1;
   const tty = fd === 1 ? process.stdout.isTTY : fd === 2 ? process.stderr.isTTY : false;
-  const base = { level: opts.level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { pid: process.pid } };
+  const base = {
+    level: opts.level,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    // A broker URL may carry `user:password@`; whoever logs one, the password stays out.
+    serializers: { url: (v: unknown) => (typeof v === 'string' ? redactUrlCredentials(v) : v) },
+    base: { pid: process.pid },
+  };
   if (opts.stream) return pino(base, opts.stream);
   if (opts.pretty ?? tty) {
     return pino(base, pretty({ colorize: true, sync: true, destination: fd, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }));

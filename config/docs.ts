@@ -21,7 +21,7 @@ function walk(s: Json, path: string, required: boolean, rows: Row[], silent = fa
   if (path && !silent) {
     rows.push({
       path,
-      type: typeOf(s),
+      type: s.writeOnly === true ? `${typeOf(s)}, secret` : typeOf(s),
       required,
       def: s.default === undefined ? '' : `\`${JSON.stringify(s.default)}\``,
       description: description.replace(/\|/g, '\\|').replace(/\n/g, ' '),
@@ -76,8 +76,11 @@ export function configReferenceMarkdown(): string {
     '- **Sizes** are bytes or text with units: `64MiB`, `1GiB`, `500MB`.',
     '- **Secrets and environment**: in any string value, `${VAR}` is the environment variable, `${VAR:-default}` falls back',
     '  when it is unset or empty, and `${file:/run/secrets/name}` is the content of a file (trailing newline removed).',
-    '  `$${` writes a literal `${`. An unquoted value that becomes a number or boolean takes that type (`port: ${PORT}`).',
+    '  `$${` writes a literal `${`. An unquoted value that becomes a number or boolean takes that type where the key wants',
+    '  one (`port: ${PORT}`); where it wants text, the value stays exactly as substituted (a password `007` stays `007`).',
     '  Every missing variable is reported in one run.',
+    '- **Secret** keys (type column) never have their value repeated in a message; `mqtt.url` is shown with the password',
+    '  of a `user:password@` part masked, in messages and in the log.',
     '- Relative paths (`agent.dataDir`) are resolved against the directory of the config file.',
     '',
     '## Keys',

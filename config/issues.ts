@@ -1,6 +1,9 @@
 // Turning validation issues into located, readable lines: `file:line:col path: message`.
 import type { z } from 'zod';
 import { isMap, isNode, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import { closestKey } from './closest-key.ts';
+import { redactUrlCredentials } from './redact.ts';
+import { hidingAt, keysAt } from './schema-at.ts';
 
 export interface ConfigIssue {
   file: string;
@@ -87,13 +90,23 @@ export function locateKey(doc: Document, lc: LineCounter, path: ReadonlyArray<Pr
   return locate(doc, lc, path);
 }
 
-/** Located issues from a failed zod parse. */
-export function zodIssues(file: string, doc: Document, lc: LineCounter, issues: z.core.$ZodIssue[]): ConfigIssue[] {
+/** What a message may know besides the issue: the schema and the input it checked. */
+export interface IssueContext {
+  root: z.core.$ZodType;
+  input: unknown;
+}
+
+/** Located issues from a failed zod parse. Values of secret fields are never repeated. */
+export function zodIssues(file: string, doc: Document, lc: LineCounter, issues: z.core.$ZodIssue[], ctx: IssueContext): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   for (const issue of issues) {
     const input = (issue as { input?: unknown }).input;
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out.push({ file, ...locateKey(doc, lc, issue.path, key), path: formatPath([...issue.path, key]), message: 'unknown key' });
+      const allowed = keysAt(ctx.root, issue.path, ctx.input);
+      for (const key of issue.keys) {
+        const near = closestKey(key, allowed);
+        out.push({ file, ...locateKey(doc, lc, issue.path, key), path: formatPath([...issue.path, key]), message: near ? `unknown key; did you mean \`${near}\`?` : 'unknown key' });
+      }
       continue;
     }
     let message = issue.message;
@@ -101,8 +114,10 @@ export function zodIssues(file: string, doc: Document, lc: LineCounter, issues: 
     if (issue.code === 'invalid_union' && 'discriminator' in issue && input && typeof input === 'object') {
       got = (input as Record<string, unknown>)[issue.discriminator as string];
     }
+    const hides = got === undefined ? undefined : hidingAt(ctx.root, issue.path, ctx.input);
+    if (hides === 'url-password' && typeof got === 'string') got = redactUrlCredentials(got);
     if (got === undefined && issue.code === 'invalid_type') message = `missing; ${message}`;
-    else if (got !== undefined && issue.code !== 'custom' && !/\bgot\b/.test(message)) message = `${message}, got ${describeValue(got)}`;
+    else if (got !== undefined && hides !== 'value' && issue.code !== 'custom' && !/\bgot\b/.test(message)) message = `${message}, got ${describeValue(got)}`;
     out.push({ file, ...locate(doc, lc, issue.path), path: formatPath(issue.path), message });
   }
   return out;

@@ -41,19 +41,34 @@ export function substituteText(text: string, env: Env, problems: string[]): stri
   });
 }
 
+/** A plain scalar whose substituted text was read as a number or boolean; `text` undoes that. */
+export interface Retyped {
+  node: Scalar;
+  text: string;
+}
+
+export interface Substitution {
+  problems: SubstitutionProblem[];
+  retyped: Retyped[];
+}
+
 /**
  * Substitute in every string value of the document (not in keys). A plain (unquoted) scalar
- * that becomes a number or boolean takes that type, so `port: ${PORT}` works; a mapping value
- * that becomes empty is removed, so `username: ${MQTT_USERNAME:-}` means "unset".
+ * that becomes a number or boolean takes that type, so `port: ${PORT}` works; the loader turns
+ * it back into the exact text where the schema wants a string (`retyped`), so a password `007`
+ * stays `007`. A mapping value that becomes empty is removed, so `username: ${MQTT_USERNAME:-}`
+ * means "unset".
  */
-export function substituteDocument(doc: Document, env: Env): SubstitutionProblem[] {
+export function substituteDocument(doc: Document, env: Env): Substitution {
   const problems: SubstitutionProblem[] = [];
+  const retyped: Retyped[] = [];
   const apply = (node: Scalar): boolean => {
     if (typeof node.value !== 'string' || !node.value.includes('${')) return false;
     const found: string[] = [];
     const out = substituteText(node.value, env, found);
     for (const message of found) problems.push({ node, message });
     node.value = node.type === Scalar.PLAIN ? retype(out) : out;
+    if (node.value !== out) retyped.push({ node, text: out });
     return out === '' && found.length === 0;
   };
   YAML.visit(doc, {
@@ -65,7 +80,7 @@ export function substituteDocument(doc: Document, env: Env): SubstitutionProblem
       if (typeof key === 'number') apply(node);
     },
   });
-  return problems;
+  return { problems, retyped };
 }
 
 function retype(text: string): unknown {

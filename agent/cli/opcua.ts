@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import type { OpcuaConnectionConfig } from '../../config/schema/index.ts';
 import { opcuaConnectionSchema, SECURITY_MODES, SECURITY_POLICIES } from '../../config/schema/opcua.ts';
 import { createLogger } from '../log.ts';
-import { loadConfigOrExit } from './config-arg.ts';
+import { loadConfigSectionsOrExit } from './config-arg.ts';
 import { EXIT } from './exit-codes.ts';
 
 interface DirOpts {
@@ -15,7 +15,8 @@ interface DirOpts {
 
 function agentDataDir(o: DirOpts): string {
   if (o.dataDir) return resolve(o.dataDir);
-  if (o.config) return loadConfigOrExit(o.config).config.agent.dataDir;
+  // Only the agent section: certificates need no broker or device secrets.
+  if (o.config) return loadConfigSectionsOrExit(o.config, ['agent']).config.agent.dataDir;
   return resolve('data');
 }
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { LevelWithSilent } from 'pino';
 import { createLogger } from '../log.ts';
 import { composeAgent } from '../app/compose.ts';
-import { loadConfigOrExit } from './config-arg.ts';
+import { checkDataDirOrExit, loadConfigOrExit } from './config-arg.ts';
 import { EXIT } from './exit-codes.ts';
 
 export function registerRun(program: Command): void {
@@ -12,6 +12,7 @@ export function registerRun(program: Command): void {
     .requiredOption('-c, --config <file>', 'configuration file')
     .action(async (opts: { config: string }, cmd: Command) => {
       const loaded = loadConfigOrExit(opts.config);
+      checkDataDirOrExit(opts.config, loaded.config.agent.dataDir);
       const level = (cmd.optsWithGlobals().logLevel as LevelWithSilent | undefined) ?? loaded.config.agent.logLevel;
       const log = createLogger({ level });
       const agent = composeAgent(loaded, log);

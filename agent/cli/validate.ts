@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
-import { loadConfigOrExit } from './config-arg.ts';
+import { checkDataDirOrExit, loadConfigOrExit } from './config-arg.ts';
 
 export function registerValidate(program: Command): void {
   program
     .command('validate')
     .description('check a configuration file; exit 0 when valid, 1 with every problem located on stderr')
     .requiredOption('-c, --config <file>', 'configuration file')
-    .action((opts: { config: string }) => {
+    .option('--no-data-dir-check', 'check the file only, not whether agent.dataDir is usable on this machine (exit 3 when not); e.g. in CI')
+    .action((opts: { config: string; dataDirCheck: boolean }) => {
       const { config, hash } = loadConfigOrExit(opts.config);
+      if (opts.dataDirCheck) checkDataDirOrExit(opts.config, config.agent.dataDir);
       const n = config.machines.length;
       process.stdout.write(`${opts.config}: valid (${n} machine${n === 1 ? '' : 's'}, config hash ${hash})\n`);
     });

@@ -1,5 +1,6 @@
 // Who this agent is, where it runs in the plant (ISA-95), and its local services.
 import { z } from 'zod';
+import { secret } from './secret.ts';
 import { duration, int, text, topicLevel } from './units.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -7,7 +8,7 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export const agentSchema = z
   .strictObject({
     id: topicLevel('an agent id').describe('Unique id of this agent; part of every msgId and of the status topic. Keep it stable: changing it starts a new sequence.'),
-    dataDir: text('a directory path').prefault('./data').describe('Where the outbox, pipeline state, history and OPC UA certificates live. Relative paths are resolved against the config file.'),
+    dataDir: text('a directory path').prefault('./data').describe('Where the outbox, pipeline state, history and OPC UA certificates live. Relative paths are resolved against the config file. Must be writable by the agent and on a disk (not under /proc, /sys or /dev); `lineside validate` checks both.'),
     logLevel: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(' | ')}` }).prefault('info').describe('Minimum log level; `--log-level` overrides it.'),
     shutdownTimeout: duration({ min: '1s', max: '5m' }).prefault('10s').describe('How long a graceful stop (SIGINT/SIGTERM) may take before the process exits anyway.'),
   })
@@ -27,7 +28,7 @@ export const httpSchema = z
     enabled: z.boolean({ error: 'expected true or false' }).prefault(true).describe('Serve /healthz, /readyz, /metrics and the read API.'),
     host: text('a host or address to bind').prefault('127.0.0.1').describe('Bind address. Anything but loopback requires `token`.'),
     port: int(0, 65535).prefault(8710).describe('TCP port (0 picks a free one).'),
-    token: z.string().min(16, { error: 'expected a token of at least 16 characters' }).optional().describe('Bearer token required on every request when bound to a non-loopback address. Use ${VAR} or ${file:...}.'),
+    token: secret(z.string({ error: 'expected a token of at least 16 characters' }).min(16, { error: 'expected a token of at least 16 characters' })).optional().describe('Bearer token required on every request when bound to a non-loopback address. Use ${VAR} or ${file:...}.'),
     ready: z
       .strictObject({
         maxOutboxDepth: int(1, 1_000_000_000).prefault(100_000).describe('/readyz answers 503 when more messages than this wait in the outbox.'),

@@ -3,6 +3,8 @@
 import { z } from 'zod';
 import { agentSchema, historySchema, httpSchema, locationSchema } from './agent.ts';
 import { bufferSchema } from './buffer.ts';
+import { oneMachinePerModbusDevice } from './devices.ts';
+import { housekeepingSchema } from './housekeeping.ts';
 import { machineSchema, reasonSchema, type MachineConfig } from './machine.ts';
 import { mqttSchema } from './mqtt.ts';
 import { shiftsSchema } from './shifts.ts';
@@ -39,6 +41,7 @@ export const configSchema = z
     buffer: bufferSchema.prefault({}),
     http: httpSchema.prefault({}),
     history: historySchema.prefault({}),
+    housekeeping: housekeepingSchema.prefault({}),
     shifts: shiftsSchema.prefault({}),
     oee: oeeSchema.prefault({}),
     reasons: z
@@ -46,7 +49,7 @@ export const configSchema = z
       .prefault({})
       .transform((r) => ({ ...DEFAULT_REASONS, ...r }))
       .describe('Downtime reason catalogue: code → text and loss category. `unassigned`, `micro-stop` and `changeover` exist by default.'),
-    machines: z.array(machineSchema).min(1, { error: 'expected at least one machine' }).describe('The machines this agent polls.'),
+    machines: z.array(machineSchema).min(1, { error: 'expected at least one machine' }).superRefine(oneMachinePerModbusDevice).describe('The machines this agent polls.'),
   })
   .superRefine((cfg, ctx) => {
     const seen = new Map<string, number>();

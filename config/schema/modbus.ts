@@ -36,7 +36,7 @@ export const modbusConnectionSchema = z
     if (c.transport === 'rtu' && !c.serial) ctx.addIssue({ code: 'custom', path: ['serial'], message: 'required for transport rtu: expected serial settings with a path' });
     if (c.transport !== 'rtu' && !c.host) ctx.addIssue({ code: 'custom', path: ['host'], message: `required for transport ${c.transport}: expected a host name or address` });
   })
-  .describe('How to reach the device.');
+  .describe('How to reach the device. One device (host, port and unit id; or serial port and unit id) belongs to one machine.');
 
 export const modbusTagSchema = z
   .strictObject({

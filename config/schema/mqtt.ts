@@ -1,5 +1,6 @@
 // The connection to the central broker.
 import { z } from 'zod';
+import { credentialsInUrl, secret } from './secret.ts';
 import { duration, int, text } from './units.ts';
 
 const tlsSchema = z
@@ -14,13 +15,14 @@ const tlsSchema = z
 
 export const mqttSchema = z
   .strictObject({
-    url: z
-      .string({ error: 'expected a URL like mqtt://host:1883 or mqtts://host:8883' })
-      .regex(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s/]+/, { error: 'expected a URL like mqtt://host:1883 or mqtts://host:8883' })
-      .describe('Broker URL: mqtt://, mqtts:// (TLS), ws:// or wss://.'),
+    url: credentialsInUrl(
+      z
+        .string({ error: 'expected a URL like mqtt://host:1883 or mqtts://host:8883' })
+        .regex(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s/]+/, { error: 'expected a URL like mqtt://host:1883 or mqtts://host:8883' }),
+    ).describe('Broker URL: mqtt://, mqtts:// (TLS), ws:// or wss://. Credentials belong in username/password; `user:password@` in the URL works but is shown masked.'),
     clientId: text().optional().describe('MQTT client id; defaults to `lineside-{agent.id}`. Must be stable for persistent sessions.'),
     username: text().optional().describe('Username; use ${VAR} or ${file:/run/secrets/...} rather than a literal.'),
-    password: z.string().optional().describe('Password; use ${VAR} or ${file:/run/secrets/...} rather than a literal.'),
+    password: secret(z.string({ error: 'expected a string' })).optional().describe('Password; use ${VAR} or ${file:/run/secrets/...} rather than a literal.'),
     protocolVersion: z.union([z.literal(5), z.literal(4)], { error: 'expected 5 (MQTT 5) or 4 (MQTT 3.1.1)' }).prefault(5).describe('5 for MQTT 5, 4 for MQTT 3.1.1.'),
     qos: z.union([z.literal(1), z.literal(2)], { error: 'expected 1 or 2' }).prefault(1).describe('QoS of every publish. At least 1: a message leaves the outbox only once the broker acknowledged it.'),
     keepalive: duration({ min: '5s', max: '18h' }).prefault('30s').describe('MQTT keep-alive interval.'),

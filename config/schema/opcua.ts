@@ -1,5 +1,6 @@
 // OPC UA connection, security and node tags of one machine.
 import { z } from 'zod';
+import { secret } from './secret.ts';
 import { duration, int, num, text, topicLevel } from './units.ts';
 
 export const SECURITY_MODES = ['None', 'Sign', 'SignAndEncrypt'] as const;
@@ -12,7 +13,7 @@ const authSchema = z.discriminatedUnion(
     z.strictObject({
       type: z.literal('username'),
       username: text().describe('User name.'),
-      password: z.string({ error: 'expected a string' }).describe('Password; use ${VAR} or ${file:...}.'),
+      password: secret(z.string({ error: 'expected a string' })).describe('Password; use ${VAR} or ${file:...}.'),
     }),
     z.strictObject({
       type: z.literal('certificate'),

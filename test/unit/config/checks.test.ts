@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, parseConfig, parseConfigSections } from '../../../config/loader.ts';
+import { formatIssue } from '../../../config/issues.ts';
+
+const BASE = `agent:
+  id: line1
+location: { enterprise: acme, site: s1, area: a1, line: l1 }
+mqtt:
+  url: mqtt://127.0.0.1:1883
+machines:
+  - id: m1
+    driver: sim
+    idealCycleTime: 1s
+`;
+
+const modbus = (id: string, connection: string) => `  - id: ${id}
+    driver: modbus
+    idealCycleTime: 1s
+    connection: ${connection}
+    tags: [{ name: parts, address: 0 }]
+    signals: { partCount: { tag: parts } }
+`;
+
+function problems(text: string, env: Record<string, string> = {}): string[] {
+  try {
+    parseConfig(text, '/etc/lineside/lineside.yaml', { env });
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, String(err));
+    return err.issues.map(formatIssue);
+  }
+  return [];
+}
+
+describe('unknown keys', () => {
+  it('suggests the close key at the same place', () => {
+    assert.deepEqual(problems(BASE.replace('  id: line1\n', '  id: line1\n  datadir: /var/lib/x\n').replace('  url:', '  qoss: 1\n  url:')), [
+      'lineside.yaml:3:3 agent.datadir: unknown key; did you mean `dataDir`?',
+      'lineside.yaml:6:3 mqtt.qoss: unknown key; did you mean `qos`?',
+    ]);
+  });
+
+  it('suggests keys of the machine\'s own driver', () => {
+    assert.deepEqual(problems(BASE + modbus('press', '{ host: plc, unitid: 3, endpont: x }')), [
+      'lineside.yaml:13:30 machines[1].connection.unitid: unknown key; did you mean `unitId`?',
+      // `endpoint` is an OPC UA key: no use to a Modbus machine.
+      'lineside.yaml:13:41 machines[1].connection.endpont: unknown key',
+    ]);
+  });
+
+  it('suggests nothing when no key is close', () => {
+    assert.deepEqual(problems(BASE.replace('  id: line1\n', '  id: line1\n  colour: red\n')), ['lineside.yaml:3:3 agent.colour: unknown key']);
+  });
+});
+
+describe('one Modbus device per machine', () => {
+  it('rejects a second machine on the same host, port and unit id, naming the first', () => {
+    const text = BASE + modbus('press-1', '{ host: PLC-7, unitId: 3 }') + modbus('press-2', '{ host: plc-7, port: 502, unitId: 3 }');
+    assert.deepEqual(problems(text), ['lineside.yaml:19:17 machines[2].connection: expected a device of its own, got the one of machine "press-1" (machines[1]): host plc-7, port 502, unit id 3']);
+  });
+
+  it('rejects a second machine on the same serial port and unit id', () => {
+    const rtu = '{ transport: rtu, serial: { path: /dev/ttyUSB0 }, unitId: 5 }';
+    const found = problems(BASE + modbus('a', rtu) + modbus('b', rtu));
+    assert.deepEqual(found, ['lineside.yaml:19:17 machines[2].connection: expected a device of its own, got the one of machine "a" (machines[1]): serial port /dev/ttyUSB0, unit id 5']);
+  });
+
+  it('accepts other unit ids on one gateway, and one unit id on two ports', () => {
+    const text = BASE + modbus('a', '{ host: gw, unitId: 1 }') + modbus('b', '{ host: gw, unitId: 2 }') + modbus('c', '{ host: gw, port: 503, unitId: 1 }');
+    assert.deepEqual(problems(text), []);
+  });
+});
+
+describe('agent.dataDir', () => {
+  for (const dir of ['/proc/lineside', '/sys/lineside', '/dev/shm/lineside']) {
+    it(`rejects ${dir}, a kernel file system`, () => {
+      const found = problems(BASE.replace('  id: line1\n', `  id: line1\n  dataDir: ${dir}\n`));
+      assert.equal(found.length, 1);
+      assert.match(found[0]!, new RegExp(`^lineside\\.yaml:3:12 agent\\.dataDir: expected a directory on a disk .*got "${dir}" inside /${dir.split('/')[1]}`));
+    });
+  }
+
+  it('reports it along with the other problems', () => {
+    const found = problems(BASE.replace('  id: line1\n', '  id: line1\n  dataDir: /proc/x\n').replace('idealCycleTime: 1s', 'idealCycleTime: soon'));
+    assert.equal(found.length, 2, found.join('\n'));
+  });
+});
+
+describe('loading some sections only', () => {
+  const text = BASE.replace('  url: mqtt://127.0.0.1:1883\n', '  url: mqtt://127.0.0.1:1883\n  password: ${MQTT_PASSWORD}\n').replace('  id: line1\n', '  id: line1\n  dataDir: ../state\n');
+
+  it('leaves unset variables of other sections alone', () => {
+    const { config } = parseConfigSections(text, '/etc/lineside/lineside.yaml', ['agent'], { env: {} });
+    assert.equal(config.agent.dataDir, '/etc/state');
+  });
+
+  it('still reports problems in the sections it reads', () => {
+    assert.throws(
+      () => parseConfigSections(text.replace('dataDir: ../state', 'dataDir: ${STATE_DIR}'), '/etc/lineside/lineside.yaml', ['agent'], { env: {} }),
+      (err: unknown) => err instanceof ConfigError && err.issues.map(formatIssue).join('\n') === 'lineside.yaml:3:12 agent.dataDir: environment variable STATE_DIR is not set',
+    );
+  });
+});

@@ -6,8 +6,10 @@ import type { Registry } from 'prom-client';
 import type { LoadedConfig } from '../../config/loader.ts';
 import type { CommandTarget, EventSink } from '../events.ts';
 import { registerReadApi } from '../http/api.ts';
+import { buildHousekeeping } from '../housekeeping/build.ts';
 import { outboxCheck, Readiness } from '../http/health.ts';
 import { createRegistry, registerFleetMetrics, registerMachineMetrics } from '../http/metrics.ts';
+import { registerIncidentMetrics } from '../http/incident-metrics.ts';
 import { HttpServer } from '../http/server.ts';
 import type { Logger } from '../log.ts';
 import { PipelineComponent } from '../pipeline-store/component.ts';
@@ -18,6 +20,7 @@ import type { Component } from '../lifecycle/component.ts';
 import { Fleet } from '../machines/fleet.ts';
 import { LiveValues, fanOut } from '../machines/live-values.ts';
 import { Runtime } from '../lifecycle/runtime.ts';
+import { Incidents } from '../lifecycle/incident.ts';
 
 export interface Agent {
   runtime: Runtime;
@@ -39,6 +42,8 @@ export interface ComposeOptions {
 export function composeAgent(loaded: LoadedConfig, log: Logger, opts: ComposeOptions = {}): Agent {
   const { config } = loaded;
   const registry = createRegistry(config.agent.id);
+  const incidents = new Incidents(log, opts.now);
+  registerIncidentMetrics(registry, incidents);
   const readiness = new Readiness();
   const live = new LiveValues();
   // Commands reach the pipeline, built below; the pipeline answers "not running" until it started.
@@ -47,15 +52,18 @@ export function composeAgent(loaded: LoadedConfig, log: Logger, opts: ComposeOpt
     endJob: (...a) => pipeline.endJob(...a),
     assignDowntimeReason: (...a) => pipeline.assignDowntimeReason(...a),
   };
-  const out = buildStoreAndForward(config, loaded.hash, log, target, opts.now);
+  const out = buildStoreAndForward(config, loaded.hash, log, target, opts.now, incidents);
   // Pipeline events go to the outbox (durable, then MQTT); the debug log of events stays.
   const events = new LoggingEventSink(log.child({ component: 'events' }));
   const sink: EventSink = {
     publish: (e) => (events.publish(e), out.outbox.publish(e)),
     flush: () => out.outbox.flush(),
   };
-  const pipeline = new PipelineComponent({ config, log: log.child({ component: 'pipeline' }), sink, ...(opts.now ? { now: opts.now } : {}) });
-  const readings = fanOut([live, pipeline], (err) => log.error({ err }, 'reading sink failed'));
+  const pipeline = new PipelineComponent({ config, log: log.child({ component: 'pipeline' }), sink, incidents, ...(opts.now ? { now: opts.now } : {}) });
+  const readings = fanOut([
+    { sink: live, failures: incidents.get({ name: 'live-values', failed: 'recording live values failed' }) },
+    { sink: pipeline, failures: incidents.get({ name: 'pipeline-readings', failed: 'the pipeline failed on readings', meanwhile: 'events stay in memory (bounded) until it works again' }) },
+  ]);
   const fleet = new Fleet({ machines: config.machines, sink: readings, log, dataDir: config.agent.dataDir, ...(opts.now ? { now: opts.now } : {}) });
   registerFleetMetrics(registry, fleet);
   registerStoreAndForwardMetrics(registry, out);
@@ -66,7 +74,7 @@ export function composeAgent(loaded: LoadedConfig, log: Logger, opts: ComposeOpt
       ? { ok: false, reason: `not connected: ${down.map(([m, s]) => `${m} (${s.state}${s.lastError ? `: ${s.lastError}` : ''})`).join(', ')}` }
       : { ok: true };
   });
-  readiness.add('mqtt', () => (out.publisher.connected ? { ok: true } : { ok: false, reason: `broker not connected; ${out.outbox.stats().depth} messages buffered` }));
+  readiness.add('mqtt', () => (out.publisher.connected ? { ok: true } : { ok: false, reason: `broker not connected; ${out.outbox.stats().depth + pipeline.pendingEvents} messages buffered` }));
   readiness.add('outbox', outboxCheck(() => out.outbox.stats(), config.http.ready));
   const dataDir: Component = {
     name: 'data-dir',
@@ -78,7 +86,9 @@ export function composeAgent(loaded: LoadedConfig, log: Logger, opts: ComposeOpt
   const http = config.http.enabled
     ? new HttpServer({ host: config.http.host, port: config.http.port, ...(config.http.token ? { token: config.http.token } : {}), readiness, registry, log: log.child({ component: 'http' }), routes: (router) => registerReadApi(router, { config, fleet, live, pipeline, ...(opts.now ? { now: opts.now } : {}) }) })
     : undefined;
-  const components: Component[] = [dataDir, ...out.components, ...(http ? [http] : []), pipeline, fleet];
+  // Last: started once the outbox and pipeline it tidies are, stopped before them.
+  const housekeeping = buildHousekeeping(config, { outbox: out.outbox, pipeline }, registry, log, opts.now ? { now: opts.now } : {});
+  const components: Component[] = [dataDir, ...out.components, ...(http ? [http] : []), pipeline, fleet, housekeeping];
   const runtime = new Runtime(components, log, config.agent.shutdownTimeout);
   return { runtime, fleet, live, loaded, readiness, registry, pipeline, out, ...(http ? { http } : {}) };
 }

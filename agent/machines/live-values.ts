@@ -1,6 +1,7 @@
 // The latest reading of every tag and the link state of every machine, in memory.
 // Feeds the status views (HTTP API, demo) without going through SQLite.
 import type { Reading } from '../../drivers/driver.ts';
+import type { Incident } from '../lifecycle/incident.ts';
 import type { LinkStatus, MachineSink } from './machine-runner.ts';
 
 export interface MachineLive {
@@ -33,14 +34,17 @@ export class LiveValues implements MachineSink {
   }
 }
 
-/** Fan one stream of readings out to several sinks; a throwing sink does not starve the others. */
-export function fanOut(sinks: MachineSink[], onError: (err: unknown) => void): MachineSink {
+/**
+ * Fan one stream of readings out to several sinks; a throwing sink does not starve the others,
+ * and a sink that fails on every poll is one incident in the log, not one line per poll.
+ */
+export function fanOut(sinks: ReadonlyArray<{ sink: MachineSink; failures: Incident }>): MachineSink {
   return {
     readings(machine, readings) {
-      for (const s of sinks) try { s.readings(machine, readings); } catch (err) { onError(err); }
+      for (const { sink, failures } of sinks) failures.run(() => sink.readings(machine, readings), { machine });
     },
     link(machine, status) {
-      for (const s of sinks) try { s.link(machine, status); } catch (err) { onError(err); }
+      for (const { sink, failures } of sinks) failures.run(() => sink.link(machine, status), { machine });
     },
   };
 }

@@ -1,7 +1,8 @@
 // The pipeline at run time: restores the saved state, feeds the pipeline readings and link
 // changes from the machine runners, advances its clock once a second (period boundaries,
-// staleness, debounce and live OEE are computed by the pure pipeline from that clock), saves
-// its state every few seconds and on stop, and keeps the history pruned.
+// staleness, debounce and live OEE are computed by the pure pipeline from that clock), and saves
+// its state every few seconds and on stop. History pruning is housekeeping, run on the plant's
+// schedule (agent/housekeeping) through pruneHistory().
 import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LinesideConfig } from '../../config/schema/index.ts';
@@ -9,6 +10,7 @@ import type { Reading } from '../../drivers/driver.ts';
 import type { CommandResult, CommandTarget, EventSink, JobOrder, MachineEvent } from '../events.ts';
 import type { Logger } from '../log.ts';
 import type { Component } from '../lifecycle/component.ts';
+import { Incidents, type Incident } from '../lifecycle/incident.ts';
 import type { LinkStatus, MachineSink } from '../machines/link-status.ts';
 import { Pipeline } from '../pipeline/pipeline.ts';
 import { PipelineStore } from './store.ts';
@@ -21,9 +23,9 @@ export interface PipelineComponentOptions {
   now?: () => number;
   tickMs?: number;
   saveEveryMs?: number;
+  /** Where repeated failures (a full disk) are tracked; one log line per incident. */
+  incidents?: Incidents;
 }
-
-const PRUNE_EVERY = 3_600_000;
 
 export class PipelineComponent implements Component, MachineSink, CommandTarget {
   readonly name = 'pipeline';
@@ -33,17 +35,28 @@ export class PipelineComponent implements Component, MachineSink, CommandTarget 
   #store: PipelineStore | undefined;
   #timer: NodeJS.Timeout | undefined;
   #lastSave = 0;
-  #lastPrune = 0;
   /** A period closed, a revision was issued or a command changed the state since the last save. */
   #settled = false;
+  #failures: { save: Incident; tick: Incident; history: Incident };
 
   constructor(o: PipelineComponentOptions) {
     this.#o = o;
+    const incidents = o.incidents ?? new Incidents(o.log);
+    this.#failures = {
+      save: incidents.get({ name: 'pipeline-state-save', failed: 'saving pipeline state failed', meanwhile: 'the pipeline runs on in memory and retries' }),
+      tick: incidents.get({ name: 'pipeline-tick', failed: 'pipeline tick failed', meanwhile: 'retrying every tick' }),
+      history: incidents.get({ name: 'history-write', failed: 'writing pipeline history failed', meanwhile: 'events still go to the outbox; the read API misses what was not written' }),
+    };
     this.#now = o.now ?? Date.now;
   }
 
   get pipeline(): Pipeline | undefined {
     return this.#pipeline;
+  }
+
+  /** Events the pipeline still holds in memory, not yet in the outbox. */
+  get pendingEvents(): number {
+    return this.#pipeline?.pendingEvents ?? 0;
   }
 
   get store(): PipelineStore | undefined {
@@ -60,8 +73,10 @@ export class PipelineComponent implements Component, MachineSink, CommandTarget 
       const now = this.#now();
       const sink: EventSink = {
         publish: (events) => {
-          store.record(events);
+          // The outbox first: it is the path to the MES and holds events in memory when the disk
+          // is full. History serves the read API only; failing to write it must not hold events back.
           this.#o.sink.publish(events);
+          this.#failures.history.run(() => store.record(events));
           if (events.some(isSettling)) this.#settled = true;
         },
       };
@@ -69,7 +84,6 @@ export class PipelineComponent implements Component, MachineSink, CommandTarget 
       for (const p of [...problems, ...this.#pipeline.restoreProblems]) log.warn({ machine: p.machine, err: p.error, file: store.file }, 'saved pipeline state not usable; the machine starts fresh');
       if (snapshots.size) log.info({ machines: [...snapshots.keys()], file: store.file }, 'pipeline state restored; the time the agent was down counts as unknown');
       this.#lastSave = now;
-      this.#prune(now);
     } catch (err) {
       store.close();
       this.#store = undefined;
@@ -130,19 +144,22 @@ export class PipelineComponent implements Component, MachineSink, CommandTarget 
    * durable in the outbox: a crash must not make the restarted pipeline close a period again
    * (a second revision 1 with other figures) or forget a command the MES saw accepted.
    */
-  #saveIfSettled(): void {
+  #saveIfSettled(retry = false): void {
     const p = this.#pipeline;
     const store = this.#store;
     if (!this.#settled || !p || !store) return;
+    // While saving fails (a full disk), retry once a tick, not on every reading.
+    if (this.#failures.save.active && !retry) return;
     this.#settled = false;
     try {
       this.#o.sink.flush?.();
       const now = this.#now();
       store.saveSnapshots(p.snapshots(), now);
       this.#lastSave = now;
+      this.#failures.save.ok();
     } catch (err) {
       this.#settled = true;
-      this.#o.log.error({ err }, 'saving pipeline state failed; retrying');
+      this.#failures.save.fail(err);
     }
   }
 
@@ -150,25 +167,20 @@ export class PipelineComponent implements Component, MachineSink, CommandTarget 
     const p = this.#pipeline;
     const store = this.#store;
     if (!p || !store) return;
-    try {
-      const now = this.#now();
-      p.tick(now);
-      this.#saveIfSettled();
-      if (now - this.#lastSave >= (this.#o.saveEveryMs ?? 10_000)) {
-        this.#lastSave = now;
-        store.saveSnapshots(p.takeDirty(), now);
-      }
-      if (now - this.#lastPrune >= PRUNE_EVERY) this.#prune(now);
-    } catch (err) {
-      // A failed save is retried on the next tick; the pipeline keeps running in memory.
-      this.#o.log.error({ err }, 'pipeline tick failed');
+    const now = this.#now();
+    this.#failures.tick.run(() => p.tick(now));
+    this.#saveIfSettled(true);
+    if (now - this.#lastSave >= (this.#o.saveEveryMs ?? 10_000)) {
+      this.#lastSave = now;
+      const saved = this.#failures.save.run(() => (store.saveSnapshots(p.takeDirty(), now), true));
+      // The dirty set is gone with the failed save: save everything on the next tick instead.
+      if (!saved) this.#settled = true;
     }
   }
 
-  #prune(now: number): void {
-    this.#lastPrune = now;
-    const removed = this.#store?.prune(now - this.#o.config.history.retention) ?? 0;
-    if (removed) this.#o.log.info({ removed }, 'pruned pipeline history');
+  /** Drop history older than history.retention; returns rows removed (0 while not running). */
+  pruneHistory(): number {
+    return this.#store?.prune(this.#now() - this.#o.config.history.retention) ?? 0;
   }
 }
 

@@ -59,6 +59,11 @@ export class Pipeline implements MachineSink, CommandTarget {
     return [...this.#machines.keys()];
   }
 
+  /** Events emitted but not yet accepted by the sink (held in memory; counted as buffered). */
+  get pendingEvents(): number {
+    return this.#batch.length;
+  }
+
   readings(machine: string, readings: Reading[]): void {
     const m = this.#machines.get(machine);
     if (!m) return;

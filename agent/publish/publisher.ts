@@ -6,9 +6,11 @@
 import mqtt, { type IConnackPacket, type MqttClient } from 'mqtt';
 import type { EventKind } from '../events.ts';
 import type { Logger } from '../log.ts';
+import { redactUrlCredentials } from '../../config/redact.ts';
 import type { Component } from '../lifecycle/component.ts';
 import { withTimeout } from '../lifecycle/component.ts';
 import { Backoff, delay } from '../lifecycle/backoff.ts';
+import { Incidents, type Incident } from '../lifecycle/incident.ts';
 import { encodeEnvelope } from '../contract/envelope.ts';
 import { machineTopic, statusTopic, type TopicRoot } from '../contract/topics.ts';
 import type { Outbox, OutboxRow } from '../outbox/outbox.ts';
@@ -27,6 +29,8 @@ export interface PublisherOptions {
   version: string;
   configHash: string;
   now?: () => number;
+  /** Where repeated failures are tracked (one log line per incident, counts in /metrics). */
+  incidents?: Incidents;
 }
 
 interface DirectPublish { topic: string; payload: string; retain: boolean; resolve: (acked: boolean) => void }
@@ -76,11 +80,17 @@ export class Publisher implements Component {
   #stopping = false;
   #peakOnWire = 0;
 
+  #rejected: Incident;
+  #pumpFailures: Incident;
+
   constructor(opts: PublisherOptions) {
     this.#o = opts;
     this.#log = opts.log.child({ component: 'publisher' });
     this.#now = opts.now ?? Date.now;
     this.#statusTopic = statusTopic(opts.root, opts.agentId);
+    const incidents = opts.incidents ?? new Incidents(this.#log, this.#now);
+    this.#rejected = incidents.get({ name: 'mqtt-publish', failed: 'publishes not acknowledged by the broker', meanwhile: 'they stay in the outbox and go again after the next reconnect', code: E.LS_MQTT_PUBLISH_FAILED, level: 'warn' });
+    this.#pumpFailures = incidents.get({ name: 'mqtt-pump', failed: 'publishing failed', meanwhile: 'retrying on the next commit or acknowledgement' });
     this.#pacer = new ReplayPacer(opts.config.replayRate, Math.max(opts.config.inflight, Math.ceil(opts.config.replayRate / 10)), this.#log, this.#now);
   }
 
@@ -152,7 +162,7 @@ export class Publisher implements Component {
         backoff.reset();
         failing = false;
       } else if (!failing) {
-        this.#log.warn({ code: E.LS_MQTT_UNREACHABLE, url: cfg.url, err: error }, 'broker unreachable; buffering in the outbox and retrying with back-off');
+        this.#log.warn({ code: E.LS_MQTT_UNREACHABLE, url: redactUrlCredentials(cfg.url), err: error }, 'broker unreachable; buffering in the outbox and retrying with back-off');
         failing = true;
       }
       if (signal.aborted) break;
@@ -224,7 +234,7 @@ export class Publisher implements Component {
     this.#o.outbox.release();
     this.#replayUpTo = this.#o.outbox.lastSeq;
     const depth = this.#o.outbox.stats().depth;
-    this.#log.info({ url: this.#o.config.url, window: this.#window, protocolVersion: this.#o.config.protocolVersion, sessionPresent: connack.sessionPresent, backlog: depth }, 'connected to broker');
+    this.#log.info({ url: redactUrlCredentials(this.#o.config.url), window: this.#window, protocolVersion: this.#o.config.protocolVersion, sessionPresent: connack.sessionPresent, backlog: depth }, 'connected to broker');
     this.#pacer.begin(depth > 0 ? this.#replayUpTo : 0, depth);
     for (const hook of this.#hooks) {
       try {
@@ -253,12 +263,8 @@ export class Publisher implements Component {
     if (this.#pumpScheduled) return;
     this.#pumpScheduled = true;
     setImmediate(() => {
-      try {
-        this.#pump();
-      } catch (err) {
-        // Whatever went wrong with one batch, the agent keeps running; the rows stay in the outbox.
-        this.#log.error({ err }, 'publishing failed; retrying on the next commit or acknowledgement');
-      }
+      // Whatever went wrong with one batch, the agent keeps running; the rows stay in the outbox.
+      this.#pumpFailures.run(() => this.#pump());
     });
   }
 
@@ -300,9 +306,10 @@ export class Publisher implements Component {
         // short by our own stop is not an error: it simply waits for the next start.
         if (this.#stopping) return;
         this.#errors++;
-        this.#log.warn({ code: E.LS_MQTT_PUBLISH_FAILED, err, seq: row.seq }, 'publish not acknowledged');
+        this.#rejected.fail(err, { seq: row.seq });
         return;
       }
+      this.#rejected.ok();
       this.#acked++;
       this.#o.outbox.ack([row]);
       if (replay) this.#pacer.acked(1);

@@ -4,6 +4,7 @@ import type { LinesideConfig } from '../../config/schema/index.ts';
 import type { CommandTarget } from '../events.ts';
 import type { Logger } from '../log.ts';
 import type { Component } from '../lifecycle/component.ts';
+import type { Incidents } from '../lifecycle/incident.ts';
 import { VERSION } from '../version.ts';
 import { CommandHandler } from '../commands/handler.ts';
 import { Outbox } from '../outbox/outbox.ts';
@@ -17,7 +18,7 @@ export interface StoreAndForward {
   components: Component[];
 }
 
-export function buildStoreAndForward(config: LinesideConfig, configHash: string, log: Logger, target: CommandTarget, now?: () => number): StoreAndForward {
+export function buildStoreAndForward(config: LinesideConfig, configHash: string, log: Logger, target: CommandTarget, now?: () => number, incidents?: Incidents): StoreAndForward {
   const outbox = new Outbox({
     dataDir: config.agent.dataDir,
     synchronous: config.buffer.synchronous,
@@ -27,7 +28,7 @@ export function buildStoreAndForward(config: LinesideConfig, configHash: string,
     log,
     ...(now ? { now } : {}),
   });
-  const publisher = new Publisher({ config: config.mqtt, agentId: config.agent.id, root: config.location, outbox, log, version: VERSION, configHash, ...(now ? { now } : {}) });
+  const publisher = new Publisher({ config: config.mqtt, agentId: config.agent.id, root: config.location, outbox, log, version: VERSION, configHash, ...(now ? { now } : {}), ...(incidents ? { incidents } : {}) });
   const commands = new CommandHandler({
     root: config.location,
     machines: config.machines.map((m) => m.id),

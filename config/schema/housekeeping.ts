@@ -3,6 +3,7 @@
 // boundaries are not scheduled here: they stay on the pipeline's calendar clock (docs/OEE.md).
 import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
+import { isTimeZone } from './shifts.ts';
 import { duration } from './units.ts';
 
 const FIELD_NAMES: Record<string, string> = { second: 'second', minute: 'minute', hour: 'hour', dayOfMonth: 'day of month', month: 'month', dayOfWeek: 'weekday' };
@@ -15,15 +16,6 @@ export function cronProblem(expression: string): string | undefined {
   // node-cron's "61 is a invalid expression for minute" reads better as `minute "61" is not valid`.
   const what = errors.map((e) => (/is a invalid expression/.test(e.message) && e.field in FIELD_NAMES ? `${FIELD_NAMES[e.field]} "${e.value ?? ''}" is not valid` : e.message));
   return `${EXPECTED}: ${what.join('; ')}`;
-}
-
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const cronExpression = z.string({ error: EXPECTED }).superRefine((s, ctx) => {

@@ -4,7 +4,8 @@ import { duration, text, timeOfDay, topicLevel } from './units.ts';
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
-function isTimeZone(tz: string): boolean {
+/** True when the runtime knows this IANA time zone. */
+export function isTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
     return true;

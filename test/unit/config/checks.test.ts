@@ -2,17 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, parseConfig, parseConfigSections } from '../../../config/loader.ts';
 import { formatIssue } from '../../../config/issues.ts';
+import { BASE } from './base-config.ts';
 
-const BASE = `agent:
-  id: line1
-location: { enterprise: acme, site: s1, area: a1, line: l1 }
-mqtt:
-  url: mqtt://127.0.0.1:1883
-machines:
-  - id: m1
-    driver: sim
-    idealCycleTime: 1s
-`;
 
 const modbus = (id: string, connection: string) => `  - id: ${id}
     driver: modbus

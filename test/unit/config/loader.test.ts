@@ -4,18 +4,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, parseConfig } from '../../../config/loader.ts';
 import { formatIssue } from '../../../config/issues.ts';
+import { BASE } from './base-config.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
-const BASE = `agent:
-  id: line1
-location: { enterprise: acme, site: s1, area: a1, line: l1 }
-mqtt:
-  url: mqtt://127.0.0.1:1883
-machines:
-  - id: m1
-    driver: sim
-    idealCycleTime: 1s
-`;
 
 function problems(text: string, env: Record<string, string> = {}): string[] {
   try {

@@ -158,13 +158,13 @@ export const ERRORS = def({
     action: 'Free the port or change http.port / http.host.',
   },
   LS_HTTP_BAD_REQUEST: {
-    meaning: 'A query parameter is missing or invalid (the message names it).',
+    meaning: 'The request is malformed: a query parameter or cursor is missing or invalid (the message names it), the path or request target cannot be parsed, or the request is not valid HTTP/1.1.',
     where: ['http'],
     status: 400,
-    action: 'Correct the parameter; docs/openapi.yaml describes every route.',
+    action: 'Correct the request; docs/openapi.yaml describes every route and parameter.',
   },
   LS_HTTP_UNAUTHORIZED: {
-    meaning: 'The bearer token is missing or wrong (required when the API is bound beyond loopback).',
+    meaning: 'The bearer token is missing or wrong (required whenever http.token is set, and http.token is required beyond loopback).',
     where: ['http'],
     status: 401,
     action: 'Send `Authorization: Bearer <http.token>`.',
@@ -176,10 +176,22 @@ export const ERRORS = def({
     action: 'Check the path and the machine id (`/api/v1/machines` lists them).',
   },
   LS_HTTP_METHOD_NOT_ALLOWED: {
-    meaning: 'The route exists but not for this method (the API is read-only: GET and HEAD).',
+    meaning: 'The route exists but not for this method (the API is read-only: GET and HEAD); the `Allow` header lists the methods.',
     where: ['http'],
     status: 405,
     action: 'Use GET.',
+  },
+  LS_HTTP_REQUEST_TIMEOUT: {
+    meaning: 'The request head did not arrive in time (10 s) or the whole request took too long (30 s); the connection is closed.',
+    where: ['http'],
+    status: 408,
+    action: 'Send the whole request at once; check for a proxy that holds requests back.',
+  },
+  LS_HTTP_HEADERS_TOO_LARGE: {
+    meaning: 'The request head (request line and headers) is larger than 16 KiB; the connection is closed.',
+    where: ['http'],
+    status: 431,
+    action: 'Send fewer or shorter headers (cookies of other sites on the same host are a common cause).',
   },
   LS_HTTP_UNAVAILABLE: {
     meaning: 'The data behind the route is not available yet (the agent is starting or stopping).',

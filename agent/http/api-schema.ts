@@ -2,20 +2,27 @@
 // and docs/openapi.yaml is generated from them (so the document describes what is served).
 import { z } from 'zod';
 import { downtimeBody, oeeBody } from '../contract/payloads.ts';
+import { nextField, pageParams } from './page.ts';
 
 const iso = z.iso.datetime({ offset: true, error: 'expected an ISO 8601 date-time, e.g. 2026-03-02T06:00:00Z' });
 const machineId = z.string().min(1).max(128).describe('Machine id (`machines[].id`).');
 const isoOut = z.iso.datetime();
 const ratio = z.number().nullable();
 
-export const historyQuery = z.strictObject({
+export const machinesQuery = z.strictObject(pageParams);
+
+const window = {
   machine: machineId,
   from: iso.optional().describe('Start of the window (default: `to` − 24 h). Items that overlap the window are returned.'),
-  to: iso.optional().describe('End of the window (default: now).'),
-});
+  to: iso.optional().describe('End of the window (default: now; give it for a set of pages that does not move).'),
+};
 
-export const oeeQuery = historyQuery.extend({
+export const historyQuery = z.strictObject({ ...window, ...pageParams });
+
+export const oeeQuery = z.strictObject({
+  ...window,
   period: z.enum(['shift', 'hour', 'job'], { error: 'expected shift | hour | job' }).optional().describe('Kind of period (default: all kinds).'),
+  ...pageParams,
 });
 
 export const errorResponse = z.strictObject({
@@ -64,13 +71,14 @@ export const machineDetail = machineSummary.extend({
   periods: z.array(livePeriod).describe('Open periods with their live (provisional) OEE.'),
 });
 
-export const machinesResponse = z.strictObject({ machines: z.array(machineSummary) });
+export const machinesResponse = z.strictObject({ machines: z.array(machineSummary).describe('In configuration order.'), next: nextField });
 
 export const oeeResponse = z.strictObject({
   machine: z.string(),
   from: isoOut,
   to: isoOut,
   periods: z.array(oeeBody).describe('Closed periods (latest revision), oldest first; bodies as in `lineside.oee/1`.'),
+  next: nextField,
 });
 
 export const downtimeResponse = z.strictObject({
@@ -78,6 +86,7 @@ export const downtimeResponse = z.strictObject({
   from: isoOut,
   to: isoOut,
   events: z.array(downtimeBody).describe('Closed downtime events (latest revision), oldest first; bodies as in `lineside.downtime/1`.'),
+  next: nextField,
 });
 
 export type MachineSummary = z.infer<typeof machineSummary>;

@@ -1,13 +1,14 @@
 // The read API: machines with their live state (LiveValues, link status, pipeline) and the
 // history of closed OEE periods and downtime events from the pipeline's SQLite file.
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { LinesideConfig } from '../../config/schema/index.ts';
 import { E } from '../errors.ts';
 import type { PipelineComponent } from '../pipeline-store/component.ts';
 import type { HistoryRow } from '../pipeline-store/store.ts';
 import type { Fleet } from '../machines/fleet.ts';
 import type { LiveValues } from '../machines/live-values.ts';
-import { historyQuery, oeeQuery, type MachineDetail, type MachineSummary } from './api-schema.ts';
+import { historyQuery, machinesQuery, oeeQuery, type MachineDetail, type MachineSummary } from './api-schema.ts';
+import { decodeCursor, fillPage, linkHeader } from './page.ts';
 import { HttpError, type RequestContext, type Router } from './router.ts';
 
 export interface ReadApiDeps {
@@ -20,6 +21,13 @@ export interface ReadApiDeps {
 
 const DAY = 86_400_000;
 const iso = (t: number) => new Date(t).toISOString();
+
+/** What a cursor carries: the last machine id of a page, or the (start, id) of the last history row. */
+const machineKey = z.tuple([z.string()]);
+const historyKey = z.tuple([z.number().int(), z.string()]);
+
+/** `rows` holds one more than the page, so the page knows whether another follows. */
+const historyPage = (rows: HistoryRow[], limit: number) => fillPage(rows, limit, (r) => r.body, (r) => [r.start, r.id]);
 
 /** Query parameters validated by a schema; every problem is a 400 naming the parameter. */
 function query<T extends z.ZodType>(ctx: RequestContext, schema: T): z.infer<T> {
@@ -68,7 +76,6 @@ export function registerReadApi(router: Router, d: ReadApiDeps): void {
     };
   };
 
-  const history = (rows: HistoryRow[]) => rows.map((r) => r.body);
   const store = () => {
     const s = d.pipeline.store;
     if (!s) throw new HttpError(503, E.LS_HTTP_UNAVAILABLE, 'the pipeline history is not open (agent starting or stopping)');
@@ -76,7 +83,15 @@ export function registerReadApi(router: Router, d: ReadApiDeps): void {
   };
 
   router
-    .get('/api/v1/machines', () => ({ status: 200, body: { machines: [...machines.keys()].map(summary) } }))
+    .get('/api/v1/machines', (ctx) => {
+      const q = query(ctx, machinesQuery);
+      const ids = [...machines.keys()];
+      const after = decodeCursor(q.cursor, machineKey);
+      const start = after === undefined ? 0 : ids.indexOf(after[0]) + 1;
+      if (start === 0 && after !== undefined) throw new HttpError(400, E.LS_HTTP_BAD_REQUEST, 'cursor: names a machine this agent no longer has; start again without cursor');
+      const page = fillPage(ids.slice(start, start + q.limit + 1), q.limit, summary, (id) => [id]);
+      return { status: 200, body: { machines: page.items, next: page.next }, headers: linkHeader('/api/v1/machines', ctx.url, page.next) };
+    })
     .get('/api/v1/machines/{id}', (ctx) => {
       const id = known(ctx.params.id!);
       const link = runner(id)?.status;
@@ -119,12 +134,16 @@ export function registerReadApi(router: Router, d: ReadApiDeps): void {
       const q = query(ctx, oeeQuery);
       const machine = known(q.machine);
       const { from, to } = window(q, now());
-      return { status: 200, body: { machine, from: iso(from), to: iso(to), periods: history(store().periods(machine, from, to, q.period)) } };
+      const after = decodeCursor(q.cursor, historyKey);
+      const page = historyPage(store().periods(machine, from, to, q.period, { ...(after ? { after } : {}), limit: q.limit + 1 }), q.limit);
+      return { status: 200, body: { machine, from: iso(from), to: iso(to), periods: page.items, next: page.next }, headers: linkHeader('/api/v1/oee', ctx.url, page.next) };
     })
     .get('/api/v1/downtime', (ctx) => {
       const q = query(ctx, historyQuery);
       const machine = known(q.machine);
       const { from, to } = window(q, now());
-      return { status: 200, body: { machine, from: iso(from), to: iso(to), events: history(store().downtime(machine, from, to)) } };
+      const after = decodeCursor(q.cursor, historyKey);
+      const page = historyPage(store().downtime(machine, from, to, { ...(after ? { after } : {}), limit: q.limit + 1 }), q.limit);
+      return { status: 200, body: { machine, from: iso(from), to: iso(to), events: page.items, next: page.next }, headers: linkHeader('/api/v1/downtime', ctx.url, page.next) };
     });
 }

@@ -3,7 +3,7 @@
 import YAML from 'yaml';
 import { z } from 'zod';
 import { ERRORS, type ErrorCodeInfo } from '../errors.ts';
-import { downtimeResponse, errorResponse, healthResponse, historyQuery, machineDetail, machinesResponse, oeeQuery, oeeResponse, readyResponse } from './api-schema.ts';
+import { downtimeResponse, errorResponse, healthResponse, historyQuery, machineDetail, machinesQuery, machinesResponse, oeeQuery, oeeResponse, readyResponse } from './api-schema.ts';
 
 const json = (s: z.ZodType) => {
   const { $schema, ...rest } = z.toJSONSchema(s, { target: 'draft-2020-12', io: 'output' }) as Record<string, unknown>;
@@ -27,6 +27,13 @@ function queryParams(schema: z.ZodObject): unknown[] {
 
 const auth = { security: [{}, { bearer: [] }] };
 
+/** A page of a list, with the next page's URL in `Link` as well as its cursor in `next`. */
+const page = (description: string, s: z.ZodType) => ({
+  description,
+  headers: { Link: { description: '`<path?query>; rel="next"` when there is a next page (RFC 8288).', schema: { type: 'string' } } },
+  content: content(s),
+});
+
 export function openApiDocument(): Record<string, unknown> {
   return {
     openapi: '3.1.0',
@@ -36,7 +43,8 @@ export function openApiDocument(): Record<string, unknown> {
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       description:
         'Health, readiness, Prometheus metrics and a read-only view of the machines and their history, served by the agent (default `http://127.0.0.1:8710`). ' +
-        'Bound to a non-loopback address, every route but /healthz requires `Authorization: Bearer <http.token>`. Errors carry a code from docs/ERRORS.md. ' +
+        'With `http.token` set (required when bound to a non-loopback address) every route but /healthz requires `Authorization: Bearer <http.token>`. Errors carry a code from docs/ERRORS.md. ' +
+        'Lists come in pages: `limit` items at most (default 100, at most 1000, fewer past 1 MiB), the next page by passing `next` back as `cursor`. ' +
         'Times are ISO 8601 UTC; ratios are unrounded (null when undefined).',
     },
     servers: [{ url: 'http://127.0.0.1:8710' }],
@@ -61,7 +69,13 @@ export function openApiDocument(): Record<string, unknown> {
         },
       },
       '/api/v1/machines': {
-        get: { operationId: 'listMachines', summary: 'Every machine with its link, state and running job.', ...auth, responses: { 200: { description: 'The machines.', content: content(machinesResponse) }, ...error(401, 'Token missing or wrong') } },
+        get: {
+          operationId: 'listMachines',
+          summary: 'Every machine with its link, state and running job.',
+          ...auth,
+          parameters: queryParams(machinesQuery),
+          responses: { 200: page('A page of machines.', machinesResponse), ...error(400, 'Invalid query'), ...error(401, 'Token missing or wrong') },
+        },
       },
       '/api/v1/machines/{id}': {
         get: {
@@ -78,7 +92,7 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'Closed OEE periods of a machine that overlap a time window (from the local history, kept history.retention).',
           ...auth,
           parameters: queryParams(oeeQuery),
-          responses: { 200: { description: 'The periods.', content: content(oeeResponse) }, ...error(400, 'Invalid query'), ...error(404, 'No such machine'), ...error(503, 'History not open'), ...error(401, 'Token missing or wrong') },
+          responses: { 200: page('A page of periods.', oeeResponse), ...error(400, 'Invalid query'), ...error(404, 'No such machine'), ...error(503, 'History not open'), ...error(401, 'Token missing or wrong') },
         },
       },
       '/api/v1/downtime': {
@@ -87,11 +101,11 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'Closed downtime events of a machine that overlap a time window.',
           ...auth,
           parameters: queryParams(historyQuery),
-          responses: { 200: { description: 'The events.', content: content(downtimeResponse) }, ...error(400, 'Invalid query'), ...error(404, 'No such machine'), ...error(503, 'History not open'), ...error(401, 'Token missing or wrong') },
+          responses: { 200: page('A page of events.', downtimeResponse), ...error(400, 'Invalid query'), ...error(404, 'No such machine'), ...error(503, 'History not open'), ...error(401, 'Token missing or wrong') },
         },
       },
     },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'http.token; required when http.host is not loopback.' } } },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'http.token: required on every route but /healthz whenever it is set; the token must be set when http.host is not loopback.' } } },
   };
 }
 

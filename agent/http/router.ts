@@ -56,10 +56,29 @@ export class Router {
       });
       if (!ok) continue;
       if (route.method === method || (method === 'HEAD' && route.method === 'GET')) return { route, params };
-      allowed.push(route.method);
+      allowed.push(route.method, ...(route.method === 'GET' ? ['HEAD'] : []));
     }
-    return allowed.length ? { allowed } : undefined;
+    return allowed.length ? { allowed: [...new Set(allowed)] } : undefined;
   }
+}
+
+/** RFC 3986 path characters and well-formed escapes; every route and machine id fits in them. */
+const PATH = /^(?:\/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})*)+$/;
+
+/**
+ * The request target as a URL, or undefined when it is not one this API serves. Origin-form
+ * (`/path?query`) is read as a path even when it starts with `//`, which a plain
+ * `new URL(target, base)` would take for a host (and throw on, for `//[`); absolute-form
+ * (`http://host/path`) is what proxies send, and its host is ignored. The path must be valid as
+ * sent (browsers lenience about `[` or `%zz` is not needed here); the query is parsed leniently
+ * and its parameters are validated by the routes.
+ */
+export function parseTarget(target: string): URL | undefined {
+  const absolute = /^https?:\/\/[^/?#]*/i.exec(target);
+  const rest = absolute ? target.slice(absolute[0].length) || '/' : target;
+  const q = rest.indexOf('?');
+  if (!PATH.test(q < 0 ? rest : rest.slice(0, q)) || rest.includes('#')) return undefined;
+  return URL.parse(absolute ? target : `http://localhost${target}`) ?? undefined;
 }
 
 /** A path segment decoded; malformed escapes are a client error, not a 500. */

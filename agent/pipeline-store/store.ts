@@ -48,7 +48,15 @@ export interface HistoryRow {
   machine: string;
   start: number;
   end: number;
+  /** period_id or event_id: with start, the row's place in the order. */
+  id: string;
   body: Record<string, unknown>;
+}
+
+/** A keyset page: rows after (start, id), at most `limit`. */
+export interface HistoryPage {
+  after?: readonly [start: number, id: string];
+  limit?: number;
 }
 
 type Body = Record<string, any>;
@@ -121,25 +129,29 @@ export class PipelineStore {
     return n;
   }
 
-  periods(machine: string, from = 0, to = Number.MAX_SAFE_INTEGER, kind?: string): HistoryRow[] {
-    const sql = `SELECT machine, start, end, body FROM period_history WHERE machine = ? AND end > ? AND start < ?${kind ? ' AND kind = ?' : ''} ORDER BY start, period_id`;
-    return this.#rows(sql, kind ? [machine, from, to, kind] : [machine, from, to]);
+  periods(machine: string, from = 0, to = Number.MAX_SAFE_INTEGER, kind?: string, page: HistoryPage = {}): HistoryRow[] {
+    const sql = `SELECT machine, start, end, body, period_id AS id FROM period_history WHERE machine = ? AND end > ? AND start < ?${kind ? ' AND kind = ?' : ''}`;
+    return this.#rows(sql, kind ? [machine, from, to, kind] : [machine, from, to], 'period_id', page);
   }
 
-  downtime(machine: string, from = 0, to = Number.MAX_SAFE_INTEGER): HistoryRow[] {
-    return this.#rows('SELECT machine, start, end, body FROM downtime_history WHERE machine = ? AND end > ? AND start < ? ORDER BY start', [machine, from, to]);
+  downtime(machine: string, from = 0, to = Number.MAX_SAFE_INTEGER, page: HistoryPage = {}): HistoryRow[] {
+    return this.#rows('SELECT machine, start, end, body, event_id AS id FROM downtime_history WHERE machine = ? AND end > ? AND start < ?', [machine, from, to], 'event_id', page);
   }
 
   jobs(machine: string, from = 0, to = Number.MAX_SAFE_INTEGER): HistoryRow[] {
-    return this.#rows('SELECT machine, start, end, body FROM job_history WHERE machine = ? AND end > ? AND start < ? ORDER BY start', [machine, from, to]);
+    return this.#rows('SELECT machine, start, end, body, order_id AS id FROM job_history WHERE machine = ? AND end > ? AND start < ?', [machine, from, to], 'order_id', {});
   }
 
   close(): void {
     if (this.#db.open) this.#db.close();
   }
 
-  #rows(sql: string, args: unknown[]): HistoryRow[] {
-    const rows = this.#db.prepare(sql).all(...args) as Array<{ machine: string; start: number; end: number; body: string }>;
-    return rows.map((r) => ({ machine: r.machine, start: r.start, end: r.end, body: JSON.parse(r.body) as Record<string, unknown> }));
+  /** Ordered by (start, id); a page continues after a row's (start, id), so rows stay in order and none repeats. */
+  #rows(sql: string, args: unknown[], idColumn: string, page: HistoryPage): HistoryRow[] {
+    const after = page.after ? ` AND (start, ${idColumn}) > (?, ?)` : '';
+    const limit = page.limit !== undefined ? ' LIMIT ?' : '';
+    const all = [...args, ...(page.after ?? []), ...(page.limit !== undefined ? [page.limit] : [])];
+    const rows = this.#db.prepare(`${sql}${after} ORDER BY start, ${idColumn}${limit}`).all(...all) as Array<{ machine: string; start: number; end: number; body: string; id: string }>;
+    return rows.map((r) => ({ machine: r.machine, start: r.start, end: r.end, id: r.id, body: JSON.parse(r.body) as Record<string, unknown> }));
   }
 }

@@ -28,7 +28,7 @@ export const httpSchema = z
     enabled: z.boolean({ error: 'expected true or false' }).prefault(true).describe('Serve /healthz, /readyz, /metrics and the read API.'),
     host: text('a host or address to bind').prefault('127.0.0.1').describe('Bind address. Anything but loopback requires `token`.'),
     port: int(0, 65535).prefault(8710).describe('TCP port (0 picks a free one).'),
-    token: secret(z.string({ error: 'expected a token of at least 16 characters' }).min(16, { error: 'expected a token of at least 16 characters' })).optional().describe('Bearer token required on every request when bound to a non-loopback address. Use ${VAR} or ${file:...}.'),
+    token: secret(z.string({ error: 'expected a token of at least 16 characters' }).min(16, { error: 'expected a token of at least 16 characters' })).optional().describe('Bearer token required on every request but `/healthz` when set — on loopback too. Required when bound to a non-loopback address. Use ${VAR} or ${file:...}.'),
     ready: z
       .strictObject({
         maxOutboxDepth: int(1, 1_000_000_000).prefault(100_000).describe('/readyz answers 503 when more messages than this wait in the outbox.'),

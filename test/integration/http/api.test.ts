@@ -97,12 +97,14 @@ machines:
       ['/api/v1/oee', 400, 'LS_HTTP_BAD_REQUEST', /^machine: /],
       ['/api/v1/oee?machine=press-1&from=yesterday', 400, 'LS_HTTP_BAD_REQUEST', /^from: expected an ISO 8601 date-time/],
       ['/api/v1/oee?machine=press-1&period=week', 400, 'LS_HTTP_BAD_REQUEST', /^period: expected shift \| hour \| job/],
-      ['/api/v1/oee?machine=press-1&limit=5', 400, 'LS_HTTP_BAD_REQUEST', /^limit: unknown parameter/],
+      ['/api/v1/oee?machine=press-1&bogus=5', 400, 'LS_HTTP_BAD_REQUEST', /^bogus: unknown parameter/],
+      ['/api/v1/oee?machine=press-1&limit=5000', 400, 'LS_HTTP_BAD_REQUEST', /^limit: expected an integer from 1 to 1000/],
       ['/api/v1/downtime?machine=press-1&machine=press-2', 400, 'LS_HTTP_BAD_REQUEST', /given more than once/],
       ['/api/v1/downtime?machine=press-1&from=2026-03-02T10:00:00Z&to=2026-03-02T09:00:00Z', 400, 'LS_HTTP_BAD_REQUEST', /from: must be before to/],
       ['/api/v1/downtime?machine=lathe-9', 404, 'LS_HTTP_NOT_FOUND', /no machine "lathe-9"/],
       ['/api/v1/machines/lathe-9', 404, 'LS_HTTP_NOT_FOUND', /no machine "lathe-9"/],
-      ['/api/v1/machines/%E0%A4%A', 400, 'LS_HTTP_BAD_REQUEST', /malformed escape/],
+      ['/api/v1/machines/%E0%A4%A', 400, 'LS_HTTP_BAD_REQUEST', /malformed request target/],
+      ['/api/v1/machines/%E0%A4%41', 400, 'LS_HTTP_BAD_REQUEST', /malformed escape/],
     ] as const) {
       const r = await get(base, path);
       assert.equal(r.status, status, `${path}: ${r.text}`);

@@ -30,6 +30,23 @@ describe('OpenAPI document of the local HTTP API', () => {
     }
   });
 
+  it('documents paging on every list route: limit and cursor in, next and a Link header out', () => {
+    type Op = { parameters?: Array<{ name: string; required: boolean; schema: { maximum?: number; default?: number } }>; responses: Record<string, { headers?: Record<string, unknown>; content?: Record<string, { schema: { properties?: Record<string, { type?: unknown }>; required?: string[] } }> }> };
+    const paths = doc.paths as unknown as Record<string, { get: Op }>;
+    for (const [route, list] of [['/api/v1/machines', 'machines'], ['/api/v1/oee', 'periods'], ['/api/v1/downtime', 'events']] as const) {
+      const op = paths[route]!.get;
+      const limit = op.parameters?.find((p) => p.name === 'limit');
+      assert.deepEqual([limit?.required, limit?.schema.default, limit?.schema.maximum], [false, 100, 1000], route);
+      assert.equal(op.parameters?.find((p) => p.name === 'cursor')?.required, false, route);
+      const ok = op.responses['200']!;
+      assert.ok(ok.headers?.Link, `${route} documents Link`);
+      const schema = ok.content!['application/json']!.schema;
+      assert.ok(schema.properties?.[list] && schema.required?.includes('next'), route);
+      assert.deepEqual(schema.properties?.next?.type, ['string', 'null'], route);
+      assert.ok(op.responses['400'], `${route} documents 400 for a bad limit or cursor`);
+    }
+  });
+
   it('the file in docs/ is the generated one (parsed back: YAML round trip is lossless)', () => {
     const file = readFileSync(new URL('../../../docs/openapi.yaml', import.meta.url), 'utf8');
     assert.equal(file, openApiYaml(), 'run `npm run gen`');

@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
 # Lineside agent image: Node 24 LTS on Debian bookworm (slim), runs as the unprivileged `node` user.
+# (package.json engines: ^22.18 || >=23.6, Node's type stripping without a flag.)
 #   docker build -t lineside .
 #   docker run -d --name lineside --restart unless-stopped --stop-timeout 30 \
 #     -v /etc/lineside:/config:ro -v lineside-data:/data --env-file /etc/lineside/lineside.env lineside
@@ -20,10 +21,12 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund \
  && npm cache clean --force
 # Node runs the TypeScript sources directly (type stripping): no compile step, the sources are the app.
+# bin/lineside.js checks the Node version against package.json engines before loading any of them.
 COPY bin ./bin
 COPY agent ./agent
 COPY drivers ./drivers
 COPY config ./config
+COPY scripts/compile-cache.js ./scripts/
 
 # --- runtime: no compiler, no npm cache, not root -----------------------------------------------
 FROM node:${NODE_VERSION}-bookworm-slim
@@ -32,14 +35,23 @@ FROM node:${NODE_VERSION}-bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends tini \
  && rm -rf /var/lib/apt/lists/*
-ENV NODE_ENV=production
+# NODE_OPTIONS: V8 lets its young generation grow to 64 MiB; 4 MiB semi-spaces keep the agent ~40 MiB
+# smaller for a few more sub-millisecond scavenges (as packaging/systemd/lineside.service; measured by
+# bench/footprint.ts). NODE_COMPILE_CACHE: where Node keeps compiled code, filled below.
+ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-semi-space-size=4 \
+    NODE_COMPILE_CACHE=/var/cache/lineside
 WORKDIR /app
-# Owned by root and read-only to the agent: only /data is writable.
+# Owned by root and read-only to the agent: only /data (and the compile cache) is writable.
 COPY --from=build /app /app
 # /data holds the outbox, pipeline state and OPC UA certificates: it must outlive the container.
 # A named volume takes this ownership; a bind mount must belong to uid 1000 (`node`).
-RUN mkdir -p /data /config && chown node:node /data && chmod 0750 /data
+RUN mkdir -p /data /config /var/cache/lineside && chown node:node /data /var/cache/lineside && chmod 0750 /data
 USER node
+# Compile every module once now, as the user that runs them: each container then starts without the
+# TypeScript stripper, faster and ~20 MiB smaller for its whole life (Node ignores a stale or foreign
+# cache entry and compiles afresh).
+RUN node /app/scripts/compile-cache.js
 VOLUME ["/data"]
 EXPOSE 8710
 LABEL org.opencontainers.image.title="Lineside" \

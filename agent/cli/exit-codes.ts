@@ -1,4 +1,5 @@
-// Process exit codes of the `lineside` command; documented in docs/CLI.md.
+// Process exit codes of the `lineside` command; documented in README.md ("Run it on a line") and
+// docs/OPERATIONS.md. packaging/systemd/lineside.service restarts on every code but 1 and 2.
 export const EXIT = {
   ok: 0,
   /** The configuration (or another input file) is invalid. */
@@ -11,4 +12,6 @@ export const EXIT = {
   stopTimeout: 4,
   /** A one-shot command (probe, browse, ...) failed to reach its device or server. */
   unreachable: 5,
+  /** An unexpected fault (uncaught exception, unhandled rejection): a bug, logged once; restarting helps (EX_SOFTWARE). */
+  internal: 70,
 } as const;

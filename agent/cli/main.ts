@@ -1,16 +1,67 @@
-// The `lineside` command. Each verb lives in its own module and registers itself here.
-import { Command, CommanderError, Option } from 'commander';
-import { LOG_LEVELS } from '../../config/schema/agent.ts';
+// The `lineside` command. Each verb lives in its own module, which registers its options and action.
+// Those modules pull whole stacks (SQLite, MQTT, zod, the simulators, node-opcua), so only the module
+// of the verb on the command line is imported; every other verb is listed by name and description
+// alone. `lineside --help` loads commander and nothing else (test/integration/lazy-drivers.test.ts).
+import { writeSync } from 'node:fs';
+import { inspect } from 'node:util';
+import { Command, CommanderError, Help, Option } from 'commander';
+import type { LevelWithSilent } from 'pino';
 import { EXIT } from './exit-codes.ts';
-import { registerDemo } from './demo.ts';
-import { registerOpcua } from './opcua.ts';
-import { registerModbus } from './modbus.ts';
-import { registerReplay } from './replay.ts';
-import { registerRun } from './run.ts';
-import { registerSchema } from './schema.ts';
-import { registerSimulate } from './simulate.ts';
-import { registerValidate } from './validate.ts';
+import { exitQuietlyOnEpipe } from './epipe.ts';
 import { VERSION } from '../version.ts';
+
+/** An unexpected fault is a bug: log it once and exit with a code that systemd restarts. */
+function internalError(err: unknown): never {
+  try {
+    writeSync(2, `lineside: internal error, exiting (${EXIT.internal}): ${inspect(err)}\n`);
+  } finally {
+    process.exit(EXIT.internal);
+  }
+}
+process.on('uncaughtException', internalError);
+process.on('unhandledRejection', internalError);
+
+/** Same list as config/schema/agent.ts, which would load zod (the lazy-drivers test keeps them equal). */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const satisfies readonly LevelWithSilent[];
+
+interface VerbModule {
+  /** The commands the module registers, as the top-level help lists them. */
+  commands: Array<{ name: string; description: string; options: boolean; hidden?: boolean }>;
+  load(): Promise<(program: Command) => void>;
+}
+
+// In help order. Names and descriptions repeat the modules' own; the lazy-drivers test compares them.
+const VERBS: VerbModule[] = [
+  { commands: [{ name: 'run', description: 'run the agent: poll the machines, compute OEE, forward to MQTT', options: true }], load: async () => (await import('./run.ts')).registerRun },
+  { commands: [{ name: 'validate', description: 'check a configuration file; exit 0 when valid, 1 with every problem located on stderr', options: true }], load: async () => (await import('./validate.ts')).registerValidate },
+  {
+    commands: [
+      { name: 'schema', description: 'print the JSON Schema of the configuration file (for editors and CI linting)', options: false },
+      { name: 'gen-docs', description: 'regenerate the generated files under docs/ (npm run gen)', options: true, hidden: true },
+    ],
+    load: async () => (await import('./schema.ts')).registerSchema,
+  },
+  { commands: [{ name: 'opcua', description: 'OPC UA tools: browse a server, list and trust server certificates', options: false }], load: async () => (await import('./opcua.ts')).registerOpcua },
+  { commands: [{ name: 'simulate', description: 'serve simulated machines over Modbus TCP and OPC UA until stopped', options: true }], load: async () => (await import('./simulate.ts')).registerSimulate },
+  { commands: [{ name: 'modbus', description: 'Modbus commissioning probes: read registers in every decoding, scan unit ids', options: false }], load: async () => (await import('./modbus.ts')).registerModbus },
+  { commands: [{ name: 'replay', description: 'run the pipeline over recorded readings (JSON lines) and print the events as JSON lines', options: true }], load: async () => (await import('./replay.ts')).registerReplay },
+  { commands: [{ name: 'demo', description: 'run a simulated line (Modbus + OPC UA), an embedded MQTT broker and the agent, with a live view', options: true }], load: async () => (await import('./demo.ts')).registerDemo },
+];
+
+/** The verb the arguments name: the first operand, or the one after `help`. */
+function verbOf(args: readonly string[]): string | undefined {
+  let afterHelp = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--log-level') i++; // the only global option with a separate value
+    else if (arg.startsWith('-')) continue;
+    else if (arg === 'help' && !afterHelp) afterHelp = true;
+    else return arg;
+  }
+  return undefined;
+}
+
+exitQuietlyOnEpipe();
 
 const program = new Command('lineside')
   .description('Shop-floor edge gateway: machines in, states, downtime and OEE out over MQTT.')
@@ -19,20 +70,30 @@ const program = new Command('lineside')
   .showHelpAfterError()
   .exitOverride();
 
-registerRun(program);
-registerValidate(program);
-registerSchema(program);
-registerOpcua(program);
-registerSimulate(program);
-registerModbus(program);
-registerReplay(program);
-registerDemo(program);
+// Verbs listed but not loaded show "[options]" in the help as their real registration would.
+const withOptions = new Set<Command>();
+program.configureHelp({ subcommandTerm: (cmd) => (withOptions.has(cmd) ? `${cmd.name()} [options]` : new Help().subcommandTerm(cmd)) });
+
+const wanted = verbOf(process.argv.slice(2));
+for (const verb of VERBS) {
+  if (verb.commands.some((c) => c.name === wanted)) {
+    (await verb.load())(program);
+    continue;
+  }
+  for (const c of verb.commands) {
+    const stub = program
+      .command(c.name, { hidden: c.hidden === true })
+      .description(c.description)
+      .action(() => {
+        throw new Error(`verb ${c.name} was run without its module (verbOf missed it in ${JSON.stringify(process.argv.slice(2))})`);
+      });
+    if (c.options) withOptions.add(stub);
+  }
+}
 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof CommanderError) {
-    process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage);
-  }
-  throw err;
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage);
+  internalError(err);
 }

@@ -1,0 +1,175 @@
+// Footprint of the `lineside` command: `node bench/footprint.ts [--runs 5] [--seconds 60]`
+// (not part of `npm test`, nor of `npm run bench`: it measures memory, not throughput, in ~1.5 min).
+//
+// 1. `lineside --help`: peak RSS and wall time, min and median of --runs, twice: cold (no compile
+//    cache, as the very first start on a machine) and warm (Node's compile cache filled by an earlier
+//    start; bin/lineside.js enables it). Peak RSS is the child's own getrusage maxRSS, written by a
+//    preload at exit; wall time is spawn to exit, seen from here.
+// 2. `lineside run` with 10 Modbus TCP machines polled every 250 ms against the built-in simulator and
+//    publishing to an MQTT broker (aedes), both in this process: RSS of the agent sampled every second
+//    for --seconds, steady = median of the last 10 s; once with Node's defaults and once with the
+//    NODE_OPTIONS of packaging/systemd/lineside.service and the Dockerfile. As a reference, the same
+//    line with an eleventh machine on OPC UA (the built-in OPC UA simulator), which loads node-opcua.
+//    The three agents run side by side, their compile cache warm (scripts/compile-cache.js), as every
+//    start of an installed agent but the first (and the first too in the Docker image).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startDemoBroker } from '../agent/demo/broker.ts';
+import { startModbusSimulator } from '../drivers/sim/modbus-server.ts';
+
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, seconds: { type: 'string', default: '60' } } });
+const RUNS = Number(values.runs);
+const SECONDS = Number(values.seconds);
+const BIN = fileURLToPath(new URL('../bin/lineside.js', import.meta.url));
+const MiB = 2 ** 20;
+const work = mkdtempSync(join(tmpdir(), 'lineside-footprint-'));
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const fmt = (n: number, digits = 1) => n.toFixed(digits);
+
+// --- 1. lineside --help ------------------------------------------------------------------------
+/** Prints the process's own peak RSS (getrusage, KiB) to stderr when it exits. */
+const PEAK_PRELOAD = `data:text/javascript,process.on('exit',()=>process.stderr.write('\\nlineside-footprint-maxrss '+process.resourceUsage().maxRSS+'\\n'))`;
+
+function helpOnce(env: NodeJS.ProcessEnv): Promise<{ rssMiB: number; seconds: number }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, ['--import', PEAK_PRELOAD, BIN, '--help'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const seconds = (performance.now() - started) / 1000;
+      const m = /lineside-footprint-maxrss (\d+)/.exec(stderr);
+      if (code !== 0 || !m) return reject(new Error(`lineside --help exited with ${code}: ${stderr}`));
+      resolve({ rssMiB: Number(m[1]) / 1024, seconds });
+    });
+  });
+}
+
+async function helpFigures(label: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const runs: Array<{ rssMiB: number; seconds: number }> = [];
+  for (let i = 0; i < RUNS; i++) runs.push(await helpOnce(env));
+  const rss = runs.map((r) => r.rssMiB);
+  const secs = runs.map((r) => r.seconds);
+  console.log(`lineside --help, ${label.padEnd(38)} peak RSS min ${fmt(Math.min(...rss))} / median ${fmt(median(rss))} MiB   wall min ${fmt(Math.min(...secs), 3)} / median ${fmt(median(secs), 3)} s`);
+}
+
+const cache = join(work, 'compile-cache');
+await helpFigures(`cold (no compile cache), ${RUNS} runs:`, { NODE_DISABLE_COMPILE_CACHE: '1' });
+await helpOnce({ NODE_COMPILE_CACHE: cache }); // fills the cache
+await helpFigures(`warm (compile cache), ${RUNS} runs:`, { NODE_COMPILE_CACHE: cache });
+
+// --- 2. an agent with 10 Modbus machines (and one OPC UA machine, as a reference) --------------
+const UNITS = Array.from({ length: 10 }, (_, i) => i + 1);
+const sim = await startModbusSimulator({ transport: 'tcp', host: '127.0.0.1', port: 0, units: UNITS, byteOrder: 'ABCD', speed: 1, seed: 1 });
+const broker = await startDemoBroker();
+
+const signals = `    signals: { running: { tag: running }, partCount: { tag: parts }, rejectCount: { tag: rejects }, faultCode: { tag: fault }, changeover: { tag: mode, equals: 2 } }
+    telemetry: { tags: [speed], interval: 5s }`;
+const modbusMachine = (unit: number) => `  - id: press-${unit}
+    driver: modbus
+    idealCycleTime: 950ms
+    pollInterval: 250ms
+    connection: { transport: tcp, host: 127.0.0.1, port: ${sim.port}, unitId: ${unit}, timeout: 1s }
+    tags:
+      - { name: running, area: coil, address: 0, type: bool }
+      - { name: parts, area: holding, address: 0, type: uint32 }
+      - { name: rejects, area: holding, address: 2, type: uint32 }
+      - { name: fault, area: holding, address: 4, type: uint16 }
+      - { name: mode, area: holding, address: 5, type: uint16 }
+      - { name: speed, area: holding, address: 6, type: float32 }
+${signals}`;
+const opcuaMachine = (endpoint: string) => `  - id: cnc-1
+    driver: opcua
+    idealCycleTime: 1900ms
+    pollInterval: 250ms
+    connection: { endpoint: "${endpoint}", securityMode: None, mode: poll, timeout: 5s }
+    tags:
+${['Running:running', 'PartCount:parts', 'RejectCount:rejects', 'FaultCode:fault', 'Mode:mode', 'Speed:speed'].map((p) => `      - { name: ${p.split(':')[1]}, nodeId: "ns=2;s=Machine.${p.split(':')[0]}" }`).join('\n')}
+${signals}`;
+
+function writeConfig(name: string, machines: string[]): string {
+  const dir = join(work, name);
+  const file = join(work, `${name}.yaml`);
+  writeFileSync(
+    file,
+    `agent: { id: ${name}, dataDir: ${JSON.stringify(dir)}, logLevel: warn }
+location: { enterprise: e, site: s, area: a, line: l }
+mqtt: { url: "${broker.url}", protocolVersion: 4 }
+http: { host: 127.0.0.1, port: 0 }
+shifts:
+  timezone: UTC
+  shifts:
+    - { name: day, days: [mon, tue, wed, thu, fri, sat, sun], start: "00:00", end: "00:00" }
+machines:
+${machines.join('\n')}
+`,
+  );
+  return file;
+}
+
+function rssOf(pid: number): { rss: number; hwm: number; anon: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rss: kib('VmRSS') / 1024, hwm: kib('VmHWM') / 1024, anon: kib('RssAnon') / 1024 };
+}
+
+/** NODE_OPTIONS as packaging/systemd/lineside.service sets it (the Dockerfile sets the same). */
+function deployedNodeOptions(): string {
+  const unit = readFileSync(fileURLToPath(new URL('../packaging/systemd/lineside.service', import.meta.url)), 'utf8');
+  const m = /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit);
+  if (!m) throw new Error('packaging/systemd/lineside.service sets no NODE_OPTIONS');
+  return m[1]!.replace(/^"|"$/g, '');
+}
+
+async function agentFigures(label: string, config: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const child = spawn(process.execPath, [BIN, 'run', '--config', config], { env: { ...process.env, NODE_COMPILE_CACHE: cache, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const samples: Array<{ rss: number; anon: number }> = [];
+  let hwm = 0;
+  for (let s = 0; s < SECONDS; s++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    if (child.exitCode !== null) throw new Error(`${label}: the agent exited with ${child.exitCode}: ${stderr}`);
+    const m = rssOf(child.pid!);
+    samples.push(m);
+    hwm = m.hwm;
+  }
+  const last = samples.slice(-10);
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  return `lineside run, ${label.padEnd(52)} steady RSS ${fmt(median(last.map((x) => x.rss)))} MiB (anonymous ${fmt(median(last.map((x) => x.anon)))}), peak ${fmt(hwm)} MiB`;
+}
+
+// Compiled once up front, as an installed agent finds it on every start but the first.
+const warm = spawnSync(process.execPath, [fileURLToPath(new URL('../scripts/compile-cache.js', import.meta.url))], { env: { ...process.env, NODE_COMPILE_CACHE: cache }, encoding: 'utf8' });
+if (warm.status !== 0) throw new Error(`scripts/compile-cache.js: ${warm.stderr}`);
+// Loaded only now: node-opcua in this process is no concern of the agents measured.
+const { startOpcuaSimulator } = await import('../drivers/sim/opcua-server.ts');
+const opcua = await startOpcuaSimulator({ host: '127.0.0.1', port: 0, pkiDir: join(work, 'sim-pki') });
+try {
+  const deployed = deployedNodeOptions();
+  const modbus = UNITS.map(modbusMachine);
+  console.log(`(steady RSS after ${SECONDS} s, median of the last 10 s; deployed NODE_OPTIONS: ${deployed})`);
+  const lines = await Promise.all([
+    agentFigures('10 Modbus machines, Node defaults:', writeConfig('modbus10', modbus), { NODE_OPTIONS: '' }),
+    agentFigures('10 Modbus machines, deployed NODE_OPTIONS:', writeConfig('modbus10-deployed', modbus), { NODE_OPTIONS: deployed }),
+    agentFigures('10 Modbus + 1 OPC UA (reference), deployed:', writeConfig('modbus10-opcua1', [...modbus, opcuaMachine(opcua.endpoint)]), { NODE_OPTIONS: deployed }),
+  ]);
+  for (const line of lines) console.log(line);
+} finally {
+  await opcua.stop();
+  await sim.stop();
+  await broker.stop();
+  rmSync(work, { recursive: true, force: true });
+}
+// Handles of third-party servers (node-opcua) may linger.
+process.exit(0);

@@ -2,6 +2,7 @@
 // line each prints ({bench, params, figures}), and writes docs/BENCHMARKS.md with every figure
 // next to its baseline from the same run, the ratio, and the machine it ran on.
 //   node bench/run.ts [--quick] [--only modbus,pipeline] [--out docs/BENCHMARKS.md]
+// Long benchmarks (soak, peers) are opt-in: they run only when named, e.g. `--only soak,peers`.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os';
@@ -10,13 +11,15 @@ import { parseArgs } from 'node:util';
 
 interface Figure { name: string; value: number; unit: string; baseline?: { name: string; value: number }; ratio?: number; note?: string }
 interface BenchResult { bench: string; params: Record<string, unknown>; figures: Figure[] }
-interface Spec { name: string; file: string; what: string; args: string[]; quick: string[] }
+interface Spec { name: string; file: string; what: string; args: string[]; quick: string[]; /** Long: runs only when named in --only. */ optIn?: boolean }
 
 const SPECS: Spec[] = [
   { name: 'pipeline', file: 'pipeline.ts', what: 'Readings through the machine pipeline (signals, states, downtime, counters, OEE).', args: [], quick: ['100', '600'] },
   { name: 'modbus', file: 'modbus.ts', what: 'Modbus TCP: simulator answer rate and the driver polling a 48-tag machine.', args: [], quick: ['2'] },
   { name: 'opcua', file: 'opcua.ts', what: 'OPC UA subscriptions: the Lineside driver against a plain node-opcua client, each in its own process.', args: [], quick: ['2000', '8'] },
   { name: 'outbox', file: 'outbox.ts', what: 'Store-and-forward: SQLite append, backlog drain to a real mosquitto, live latency.', args: [], quick: ['--messages', '200000', '--append', '100000'] },
+  { name: 'soak', file: 'soak.ts', what: 'Soak: 10,000 Modbus tags polled every second for 30 minutes under --max-old-space-size=128, RSS and post-GC heap after a 5-minute warm-up.', args: [], quick: ['--duration', '3m', '--warmup', '1m'], optIn: true },
+  { name: 'peers', file: 'peers/peers.ts', what: 'Peers: Lineside and Node-RED 5 + node-red-contrib-modbus polling the same devices side by side, CPU and RSS at 1,000 and 10,000 tags.', args: [], quick: ['--warmup', '20s', '--window', '30s', '--reps', '2'], optIn: true },
 ];
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string', default: 'docs/BENCHMARKS.md' } } });
@@ -68,7 +71,7 @@ function machine(): string[] {
 const header = machine();
 const results: Array<{ spec: Spec; result: BenchResult; output: string; seconds: number; args: string[] }> = [];
 for (const spec of SPECS) {
-  if (only && !only.has(spec.name)) continue;
+  if (only ? !only.has(spec.name) : spec.optIn) continue;
   process.stdout.write(`\n=== bench/${spec.file} ${(values.quick ? spec.quick : spec.args).join(' ')}\n`);
   results.push({ spec, ...(await run(spec)) });
 }

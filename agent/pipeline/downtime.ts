@@ -91,6 +91,14 @@ export function downtimeBody(d: Downtime, catalogue: ReasonCatalogue): Record<st
   return body;
 }
 
+let lastT = NaN;
+let lastIso = '';
+
+/** ISO 8601 UTC of `t`. Remembers the last answer: a poll's readings share one timestamp. */
 export function iso(t: number): string {
-  return new Date(t).toISOString();
+  if (t !== lastT) {
+    lastIso = new Date(t).toISOString();
+    lastT = t;
+  }
+  return lastIso;
 }

@@ -139,11 +139,10 @@ export class MachinePipeline {
     if (mapped.counters.length) this.#count(mapped.counters, ts);
     this.#evalAt(ts);
     this.#telemetry.offer(readings);
-    const values = this.#telemetry.due(ts);
-    const tags = Object.keys(values);
-    if (tags.length) {
+    const due = this.#telemetry.due(ts);
+    if (due.length) {
       const out: Record<string, unknown> = {};
-      for (const t of tags) out[t] = { value: values[t]!.value, quality: values[t]!.quality, ts: iso(values[t]!.ts) };
+      for (const [tag, v] of due) out[tag] = { value: v.value, quality: v.quality, ts: iso(v.ts) };
       this.#emit('telemetry', SCHEMA.telemetry, ts, { values: out });
     }
     this.#live(ts);

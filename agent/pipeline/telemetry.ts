@@ -18,6 +18,8 @@ export class TelemetryThrottle {
   #interval: number;
   #tags: Set<string> | undefined;
   #latest = new Map<string, TelemetryValue>();
+  /** #latest's tags in order, rebuilt only when a new tag appears (a machine's tags rarely change). */
+  #order: string[] = [];
   #lastSent: Map<string, number>;
 
   constructor(interval: number, tags: string[] | undefined, snapshot?: TelemetrySnapshot) {
@@ -33,20 +35,23 @@ export class TelemetryThrottle {
   offer(readings: Reading[]): void {
     for (const r of readings) {
       if (this.#tags && !this.#tags.has(r.tag)) continue;
-      this.#latest.set(r.tag, { value: r.value, quality: r.quality, ts: r.ts });
+      if (!this.#latest.has(r.tag)) this.#order = [];
+      // The reading itself, not a copy: drivers hand over fresh readings and never change them.
+      this.#latest.set(r.tag, r);
     }
+    if (this.#order.length !== this.#latest.size) this.#order = [...this.#latest.keys()].sort();
   }
 
   /** The values due at `now`, in tag order; empty when none is due. */
-  due(now: number): Record<string, TelemetryValue> {
-    const out: Record<string, TelemetryValue> = {};
-    const names = [...this.#latest.keys()].sort();
-    for (const tag of names) {
+  due(now: number): Array<[tag: string, value: TelemetryValue]> {
+    const out: Array<[string, TelemetryValue]> = [];
+    for (const tag of this.#order) {
       const last = this.#lastSent.get(tag);
       if (last !== undefined && now - last < this.#interval) continue;
-      out[tag] = this.#latest.get(tag)!;
+      out.push([tag, this.#latest.get(tag)!]);
       this.#lastSent.set(tag, now);
     }
     return out;
   }
 }
+

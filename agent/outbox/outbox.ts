@@ -53,6 +53,8 @@ const FLUSH_AT = 20_000;
 /** Events held in memory while the disk refuses writes; beyond this the oldest telemetry goes. */
 const PENDING_LIMIT = 200_000;
 const AGE_SWEEP_MS = 5_000;
+/** The slow timer: age sweeps, and retries of a file that refused writes or could not be opened. */
+const SWEEP_TICK_MS = 1_000;
 /**
  * Pages given back per compaction step. Vacuuming a drained 1 GiB outbox in one go blocks
  * the event loop for seconds (polls, PUBACKs and keep-alives all wait); 1024 pages (4 MiB) a
@@ -77,6 +79,8 @@ export class Outbox implements EventSink, Component {
   #pending: PendingRow[] = [];
   #acked: OutboxRow[] = [];
   #timer: NodeJS.Timeout | undefined;
+  #commitTimer: NodeJS.Timeout | undefined;
+  #running = false;
   #lastSeq = 0;
   #cursor = 0;
   #depth = 0;
@@ -104,12 +108,18 @@ export class Outbox implements EventSink, Component {
 
   async start(): Promise<void> {
     this.open();
-    this.#timer = setInterval(() => this.tick(), this.#opts.commitInterval);
+    this.#running = true;
+    // Group commits are armed by appends and acks, not run every commitInterval: an agent with
+    // little traffic would otherwise wake fifty times a second for nothing.
+    this.#timer = setInterval(() => this.tick(), SWEEP_TICK_MS);
   }
 
   async stop(): Promise<void> {
+    this.#running = false;
     clearInterval(this.#timer);
     this.#timer = undefined;
+    clearTimeout(this.#commitTimer);
+    this.#commitTimer = undefined;
     this.close();
   }
 
@@ -160,6 +170,18 @@ export class Outbox implements EventSink, Component {
     }
     this.#appended += events.length;
     if (this.#pending.length >= FLUSH_AT) this.flush();
+    this.#armCommit();
+  }
+
+  /** Commit what is pending one commitInterval from now (a group commit), unless already armed. */
+  #armCommit(): void {
+    if (!this.#running || this.#commitTimer || (this.#pending.length === 0 && this.#acked.length === 0)) return;
+    this.#commitTimer = setTimeout(() => {
+      this.#commitTimer = undefined;
+      this.tick();
+      // Still pending: the disk refused the commit; retry at the same pace.
+      this.#armCommit();
+    }, this.#opts.commitInterval);
   }
 
   /** Called after every commit that added rows (the publisher wakes up on it). */
@@ -192,6 +214,7 @@ export class Outbox implements EventSink, Component {
   /** The broker acknowledged these rows; they are deleted with the next commit. */
   ack(rows: OutboxRow[]): void {
     for (const r of rows) this.#acked.push(r);
+    this.#armCommit();
   }
 
   /** Give back every leased, unacknowledged row: the next lease starts again from the oldest. */
@@ -409,6 +432,7 @@ export class Outbox implements EventSink, Component {
     if (tally.total === 0) return;
     this.#countDrop(reason, tally);
     this.#pending.push(...this.#reportRows(reason, tally));
+    this.#armCommit();
   }
 
   /** One drop report per machine; reports go last under bounds themselves (they explain the gaps). */

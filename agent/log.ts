@@ -1,6 +1,7 @@
 // One pino logger for the agent: JSON by default, pretty on a terminal, secrets redacted.
+import { createRequire } from 'node:module';
 import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
-import pretty from 'pino-pretty';
+import type Pretty from 'pino-pretty';
 import { redactUrlCredentials } from '../config/redact.ts';
 
 /**
@@ -32,6 +33,8 @@ export function createLogger(opts: LogOptions): Logger {
   };
   if (opts.stream) return pino(base, opts.stream);
   if (opts.pretty ?? tty) {
+    // Loaded only on a terminal: an agent under systemd or Docker logs JSON and never needs it.
+    const pretty = createRequire(import.meta.url)('pino-pretty') as typeof Pretty;
     return pino(base, pretty({ colorize: true, sync: true, destination: fd, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }));
   }
   return pino(base, pino.destination({ fd, sync: false }));

@@ -1,7 +1,7 @@
 // The local HTTP API as a runtime component: liveness, readiness, metrics and the read API.
 // Loopback by default. With http.token set (required beyond loopback) every route but /healthz
 // (which reveals nothing and serves container health checks) requires the bearer token.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log.ts';
@@ -12,6 +12,11 @@ import { DEFAULT_LIMITS, guardConnections, serverOptions, type ConnectionLimits 
 import type { Readiness } from './health.ts';
 import { HttpError, parseTarget, Router, send } from './router.ts';
 import { E } from '../errors.ts';
+
+// Not `import { createServer } from 'node:http'`: an ES module import of a builtin reads all of its
+// exports, and http's lazy WebSocket getters then load undici, http2 and web streams (~1.4 MiB of heap
+// in a running agent, bench/footprint.ts) that nothing here uses.
+const { createServer } = process.getBuiltinModule('node:http');
 
 export interface HttpOptions {
   host: string;

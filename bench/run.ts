@@ -1,10 +1,13 @@
 // `npm run bench`: runs every benchmark in bench/ as its own process, collects the final JSON
 // line each prints ({bench, params, figures}), and writes docs/BENCHMARKS.md with every figure
 // next to its baseline from the same run, the ratio, and the machine it ran on.
-//   node bench/run.ts [--quick] [--only modbus,pipeline] [--out docs/BENCHMARKS.md]
+//   node bench/run.ts [--quick] [--only modbus,pipeline] [--out docs/BENCHMARKS.md] [--saved soak=FILE]
+// With --only, the other sections of the file are kept as they were (each says when it was measured).
+// --saved NAME=FILE takes a benchmark's figures from the saved stdout of an earlier run of it (a long
+// soak) instead of running it again.
 // Long benchmarks (soak, peers) are opt-in: they run only when named, e.g. `--only soak,peers`.
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -22,12 +25,23 @@ const SPECS: Spec[] = [
   { name: 'peers', file: 'peers/peers.ts', what: 'Peers: Lineside and Node-RED 5 + node-red-contrib-modbus polling the same devices side by side, CPU and RSS at 1,000 and 10,000 tags.', args: [], quick: ['--warmup', '20s', '--window', '30s', '--reps', '2'], optIn: true },
 ];
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string', default: 'docs/BENCHMARKS.md' } } });
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string', default: 'docs/BENCHMARKS.md' }, saved: { type: 'string', multiple: true, default: [] } } });
+const saved = new Map(values.saved.map((kv) => kv.split('=') as [string, string]));
 const only = values.only ? new Set(values.only.split(',')) : undefined;
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 
+/** The result line and the rest of a benchmark's stdout. */
+function parseOutput(spec: Spec, text: string): { result: BenchResult; output: string } {
+  const lines = text.trim().split('\n');
+  const last = lines.findLast((l) => l.startsWith('{"bench"'));
+  if (!last) throw new Error(`bench/${spec.file} printed no result line`);
+  return { result: JSON.parse(last) as BenchResult, output: lines.filter((l) => l !== last).join('\n') };
+}
+
 function run(spec: Spec): Promise<{ result: BenchResult; output: string; seconds: number; args: string[] }> {
   const args = values.quick ? spec.quick : spec.args;
+  const file = saved.get(spec.name);
+  if (file) return Promise.resolve({ ...parseOutput(spec, readFileSync(file, 'utf8')), seconds: NaN, args });
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [here(`./${spec.file}`), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -38,10 +52,12 @@ function run(spec: Spec): Promise<{ result: BenchResult; output: string; seconds
     });
     child.on('error', reject);
     child.on('close', (code) => {
-      const lines = output.trim().split('\n');
-      const last = lines.findLast((l) => l.startsWith('{"bench"'));
-      if (code !== 0 || !last) return reject(new Error(`bench/${spec.file} ${code !== 0 ? `exited with ${code}` : 'printed no result line'}`));
-      resolve({ result: JSON.parse(last) as BenchResult, output: lines.filter((l) => l !== last).join('\n'), seconds: (performance.now() - started) / 1000, args });
+      if (code !== 0) return reject(new Error(`bench/${spec.file} exited with ${code}`));
+      try {
+        resolve({ ...parseOutput(spec, output), seconds: (performance.now() - started) / 1000, args });
+      } catch (err) {
+        reject(err);
+      }
     });
   });
 }
@@ -92,8 +108,28 @@ const md: string[] = [
   ...header,
   '',
 ];
+const when = `Measured ${header.find((l) => l.startsWith('- Date'))!.slice(8)}, on the machine below "Machine" as it was then.`;
+// With --only, the sections of the benchmarks not run now stay as they were.
+const kept = new Map<string, string>();
+if (only && existsSync(values.out)) {
+  const old = readFileSync(values.out, 'utf8');
+  const oldDate = /^- Date: (.*)$/m.exec(old)?.[1] ?? 'at an earlier run';
+  for (const part of old.split(/\n(?=## )/).slice(1)) {
+    const name = /^## (\S+)/.exec(part)?.[1];
+    if (!name || name === 'Machine' || results.some((r) => r.spec.name === name)) continue;
+    // A section from a full run before sections carried their own date: say when it was.
+    const dated = part.includes('Measured ') ? part : part.replace(/^(## \S+\n\n[^\n]*)/, `$1 Measured ${oldDate} (an earlier run).`);
+    kept.set(name, dated.trimEnd() + '\n');
+  }
+}
+for (const spec of SPECS) {
+  const part = kept.get(spec.name);
+  if (part === undefined) continue;
+  md.push(part);
+}
 for (const { spec, result, output, seconds, args } of results) {
-  md.push(`## ${spec.name}`, '', `${spec.what} Command: \`node bench/${spec.file}${args.length ? ` ${args.join(' ')}` : ''}\` (${Math.round(seconds)} s).`, '');
+  const took = Number.isFinite(seconds) ? `${Math.round(seconds)} s` : 'figures from a saved run of it';
+  md.push(`## ${spec.name}`, '', `${spec.what} Command: \`node bench/${spec.file}${args.length ? ` ${args.join(' ')}` : ''}\` (${took}). ${when}`, '');
   md.push('| Figure | Lineside | Baseline (same run) | Ratio | Better |', '|---|---:|---|---:|---|');
   for (const f of result.figures) {
     const base = f.baseline ? `${num(f.baseline.value)} ${f.unit} — ${f.baseline.name}` : '—';

@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort, Mosquitto } from '../test/helpers/mosquitto.ts';
-import { BIN, BrokerCounter, fmt, mib, parseDuration, procSample, ROOT, scrapeMetrics, sleep, startSimFleet, stopChild, summary, waitUntil, writeLinesideConfig, type ProcSample, type SideCount } from './fleet.ts';
+import { BIN, BrokerCounter, deployedEnv, deployedNodeFlags, fmt, mib, parseDuration, procSample, ROOT, scrapeMetrics, sleep, startSimFleet, stopChild, summary, waitUntil, writeLinesideConfig, type ProcSample, type SideCount } from './fleet.ts';
 
 const { values: o } = parseArgs({
   options: {
@@ -74,12 +74,9 @@ writeLinesideConfig({ file: configFile, agentId: 'soak', dataDir: join(scratch, 
 
 const probeFile = join(scratch, 'gc-probe.jsonl');
 const logFile = join(scratch, 'agent.log');
-// The V8 flags the systemd unit and the Docker image run the agent with (NODE_OPTIONS there): under a
-// heap cap, V8's default young generation makes it collect the old space continuously (measured
-// here: 180 % of a core at 10,000 tags without, 6-7 % with). --node-arg adds to or overrides them.
-const deployedFlags = /^Environment=NODE_OPTIONS=(.*)$/m.exec(readFileSync(join(ROOT, 'packaging/systemd/lineside.service'), 'utf8'))?.[1]?.split(/\s+/) ?? [];
+// As deployed (deployedNodeFlags); --node-arg adds to or overrides them.
 const nodeArgs = [
-  ...deployedFlags,
+  ...deployedNodeFlags(ROOT),
   '--expose-gc',
   '--import',
   pathToFileURL(join(ROOT, 'bench/gc-probe.ts')).href,
@@ -88,7 +85,7 @@ const nodeArgs = [
   ...o['node-arg'],
 ];
 const logFd = openSync(logFile, 'w');
-const agent = spawn(process.execPath, [...nodeArgs, BIN, 'run', '--config', configFile], { cwd: ROOT, env: { ...process.env, LINESIDE_GC_PROBE_FILE: probeFile }, stdio: ['ignore', logFd, logFd] });
+const agent = spawn(process.execPath, [...nodeArgs, BIN, 'run', '--config', configFile], { cwd: ROOT, env: { ...process.env, ...deployedEnv(ROOT), LINESIDE_GC_PROBE_FILE: probeFile }, stdio: ['ignore', logFd, logFd] });
 let exited: { code: number | null; signal: string | null; atMs: number } | undefined;
 const spawnedAt = performance.now();
 agent.on('exit', (code, signal) => (exited = { code, signal, atMs: performance.now() - spawnedAt }));

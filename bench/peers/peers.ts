@@ -21,7 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort, Mosquitto } from '../../test/helpers/mosquitto.ts';
-import { BIN, BrokerCounter, cpuPercent, fmt, mib, parseDuration, procSample, rates, ROOT, sleep, startSimFleet, stopChild, summary, waitUntil, writeLinesideConfig, type SideCount } from '../fleet.ts';
+import { BIN, BrokerCounter, cpuPercent, deployedEnv, deployedNodeFlags, fmt, mib, parseDuration, procSample, rates, ROOT, sleep, startSimFleet, stopChild, summary, waitUntil, writeLinesideConfig, type SideCount } from '../fleet.ts';
 import { writeNodeRedUserDir } from './nodered.ts';
 
 const { values: o } = parseArgs({
@@ -85,14 +85,15 @@ async function runSize(broker: Mosquitto, mosquittoPid: number, size: number): P
   writeNodeRedUserDir({ userDir: join(dir, 'nodered'), ports: fleet.ports, tagsPerMachine, pollSeconds: pollMs / 1000, mqttPort: broker.port, uiPort: await freePort() });
 
   const logs: Record<Side, string> = { lineside: join(dir, 'lineside.log'), nodered: join(dir, 'nodered.log') };
-  const spawnLogged = (side: Side, args: string[]): ChildProcess => {
+  const spawnLogged = (side: Side, args: string[], env: Record<string, string> = {}): ChildProcess => {
     const fd = openSync(logs[side], 'w');
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', fd, fd] });
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
     cleanups.push(() => stopChild(child));
     return child;
   };
   const procs: Record<Side, ChildProcess> = {
-    lineside: spawnLogged('lineside', [BIN, 'run', '--config', configFile]),
+    // Each as its project ships it: Lineside with the V8 flags of its systemd unit and Docker image.
+    lineside: spawnLogged('lineside', [...deployedNodeFlags(ROOT), BIN, 'run', '--config', configFile], deployedEnv(ROOT)),
     nodered: spawnLogged('nodered', [RED, '--userDir', join(dir, 'nodered'), '--settings', join(dir, 'nodered', 'settings.js')]),
   };
   const counter = await BrokerCounter.connect(broker.url, { lineside: 'lineside/v1/#', nodered: 'nodered/#' });
@@ -154,7 +155,7 @@ try {
   mkdirSync(join(scratch, 'mosq'));
   broker = await Mosquitto.start({ dir: join(scratch, 'mosq') });
   const mosquittoPid = Number(spawnSync('pgrep', ['-f', `${join(scratch, 'mosq')}/mosquitto.conf`], { encoding: 'utf8' }).stdout.trim().split('\n')[0]);
-  console.log(`Peers: Lineside (node bin/lineside.js run) and ${Object.entries(peerVersions).map(([k, v]) => `${k} ${v}`).join(', ')}, side by side in one run`);
+  console.log(`Peers: Lineside (node ${deployedNodeFlags(ROOT).join(" ")} bin/lineside.js run, as deployed) and ${Object.entries(peerVersions).map(([k, v]) => `${k} ${v}`).join(', ')}, side by side in one run`);
   console.log(`Both poll the same simulated devices (${fmt(tagsPerMachine, 0)} tags per machine, one TCP connection each) every ${o.poll} and publish one telemetry message per machine and poll with every tag to the same mosquitto (QoS 1). Node ${process.version}.`);
   console.log(`Warm-up ${o.warmup}, then ${reps} windows of ${o.window}; CPU = utime + stime from /proc over the window (100 % = one core); RSS = median of /proc samples every ${RSS_EVERY_MS / 1000} s in the window.`);
   for (const size of sizes) {

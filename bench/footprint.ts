@@ -25,7 +25,6 @@ const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }
 const RUNS = Number(values.runs);
 const SECONDS = Number(values.seconds);
 const BIN = fileURLToPath(new URL('../bin/lineside.js', import.meta.url));
-const MiB = 2 ** 20;
 const work = mkdtempSync(join(tmpdir(), 'lineside-footprint-'));
 
 const median = (xs: number[]) => {

@@ -5,7 +5,8 @@ import { createDriver } from '../../drivers/registry.ts';
 import type { Driver } from '../../drivers/driver.ts';
 import type { Logger } from '../log.ts';
 import type { Component } from '../lifecycle/component.ts';
-import { MachineRunner, type LinkStatus, type MachineSink, type RunnerOptions } from './machine-runner.ts';
+import type { LinkStatus, MachineSink } from './link-status.ts';
+import { MachineRunner, type RunnerOptions } from './machine-runner.ts';
 
 export interface FleetOptions {
   machines: MachineConfig[];

@@ -2,7 +2,7 @@
 // Feeds the status views (HTTP API, demo) without going through SQLite.
 import type { Reading } from '../../drivers/driver.ts';
 import type { Incident } from '../lifecycle/incident.ts';
-import type { LinkStatus, MachineSink } from './machine-runner.ts';
+import type { LinkStatus, MachineSink } from './link-status.ts';
 
 export interface MachineLive {
   link?: Readonly<LinkStatus>;
@@ -40,11 +40,26 @@ export class LiveValues implements MachineSink {
  */
 export function fanOut(sinks: ReadonlyArray<{ sink: MachineSink; failures: Incident }>): MachineSink {
   return {
+    // try/catch here rather than Incident.run(): no closure per sink and poll on this hot path.
     readings(machine, readings) {
-      for (const { sink, failures } of sinks) failures.run(() => sink.readings(machine, readings), { machine });
+      for (const { sink, failures } of sinks) {
+        try {
+          sink.readings(machine, readings);
+          failures.ok();
+        } catch (err) {
+          failures.fail(err, { machine });
+        }
+      }
     },
     link(machine, status) {
-      for (const { sink, failures } of sinks) failures.run(() => sink.link(machine, status), { machine });
+      for (const { sink, failures } of sinks) {
+        try {
+          sink.link(machine, status);
+          failures.ok();
+        } catch (err) {
+          failures.fail(err, { machine });
+        }
+      }
     },
   };
 }

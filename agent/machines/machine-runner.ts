@@ -3,13 +3,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MachineConfig } from '../../config/schema/index.ts';
-import type { Driver, DriverContext, Reading } from '../../drivers/driver.ts';
+import type { Driver, DriverContext } from '../../drivers/driver.ts';
 import type { Logger } from '../log.ts';
 import { Backoff, delay } from '../lifecycle/backoff.ts';
 import { bounded, firstAbort } from '../lifecycle/bounded.ts';
 import type { LinkState, LinkStatus, MachineSink } from './link-status.ts';
-
-export type { LinkState, LinkStatus, MachineSink };
 
 export interface RunnerOptions {
   machine: MachineConfig;

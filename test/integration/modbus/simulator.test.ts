@@ -8,7 +8,7 @@ import { createModbusDriver } from '../../../drivers/modbus/driver.ts';
 import { acquireLink, ModbusTimeoutError, releaseLink } from '../../../drivers/modbus/link.ts';
 import { startModbusSimulator, writeSnapshot, type ModbusSimulator } from '../../../drivers/sim/modbus-server.ts';
 import { Fleet } from '../../../agent/machines/fleet.ts';
-import type { LinkStatus, MachineSink } from '../../../agent/machines/machine-runner.ts';
+import type { LinkStatus, MachineSink } from '../../../agent/machines/link-status.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { byTag, context, modbusMachine, until } from './helpers.ts';
 

@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import pino from 'pino';
 import type { DriverContext, Reading } from '../../../drivers/driver.ts';
-import type { LinkStatus, MachineSink } from '../../../agent/machines/machine-runner.ts';
+import type { LinkStatus, MachineSink } from '../../../agent/machines/link-status.ts';
 import { SIM_OPCUA_VARIABLES } from '../../../drivers/sim/opcua-server.ts';
 import type { SimSnapshot } from '../../../drivers/sim/model.ts';
 

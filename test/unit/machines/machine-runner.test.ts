@@ -7,7 +7,7 @@ import { parseConfig } from '../../../config/loader.ts';
 import { createDriver } from '../../../drivers/registry.ts';
 import type { Driver, Reading } from '../../../drivers/driver.ts';
 import { Fleet } from '../../../agent/machines/fleet.ts';
-import type { LinkStatus, MachineSink } from '../../../agent/machines/machine-runner.ts';
+import type { LinkStatus, MachineSink } from '../../../agent/machines/link-status.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
 const dir = tempDir();

@@ -6,6 +6,7 @@ import { parseDuration } from '../../config/schema/units.ts';
 import { startDemo, type RunningDemo } from '../demo/demo.ts';
 import { renderFrame, type Header } from '../demo/view.ts';
 import { EXIT } from './exit-codes.ts';
+import { VERB_HELP } from './verbs.ts';
 
 interface DemoCliOptions {
   duration?: string;
@@ -23,7 +24,7 @@ function usage(message: string): never {
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('run a simulated line (Modbus + OPC UA), an embedded MQTT broker and the agent, with a live view')
+    .description(VERB_HELP.demo)
     .option('--duration <time>', 'stop after this long (e.g. 20s, 5m); default: until Ctrl+C')
     .option('--speed <factor>', 'machines and agent clock run this many times faster (60: an 8-hour shift in 8 minutes)', '60')
     .option('--seed <n>', 'random seed of the simulated machines', '1')

@@ -5,10 +5,11 @@
 import { writeSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { Command, CommanderError, Help, Option } from 'commander';
-import type { LevelWithSilent } from 'pino';
 import { EXIT } from './exit-codes.ts';
 import { exitQuietlyOnEpipe } from './epipe.ts';
 import { VERSION } from '../version.ts';
+import { VERB_HELP } from './verbs.ts';
+import { LOG_LEVELS } from '../../config/log-levels.ts';
 
 /** An unexpected fault is a bug: log it once and exit with a code that systemd restarts. */
 function internalError(err: unknown): never {
@@ -21,8 +22,6 @@ function internalError(err: unknown): never {
 process.on('uncaughtException', internalError);
 process.on('unhandledRejection', internalError);
 
-/** Same list as config/schema/agent.ts, which would load zod (the lazy-drivers test keeps them equal). */
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const satisfies readonly LevelWithSilent[];
 
 interface VerbModule {
   /** The commands the module registers, as the top-level help lists them. */
@@ -30,22 +29,22 @@ interface VerbModule {
   load(): Promise<(program: Command) => void>;
 }
 
-// In help order. Names and descriptions repeat the modules' own; the lazy-drivers test compares them.
+// In help order; the lazy-drivers test checks that each module registers exactly these commands.
 const VERBS: VerbModule[] = [
-  { commands: [{ name: 'run', description: 'run the agent: poll the machines, compute OEE, forward to MQTT', options: true }], load: async () => (await import('./run.ts')).registerRun },
-  { commands: [{ name: 'validate', description: 'check a configuration file; exit 0 when valid, 1 with every problem located on stderr', options: true }], load: async () => (await import('./validate.ts')).registerValidate },
+  { commands: [{ name: 'run', description: VERB_HELP.run, options: true }], load: async () => (await import('./run.ts')).registerRun },
+  { commands: [{ name: 'validate', description: VERB_HELP.validate, options: true }], load: async () => (await import('./validate.ts')).registerValidate },
   {
     commands: [
-      { name: 'schema', description: 'print the JSON Schema of the configuration file (for editors and CI linting)', options: false },
-      { name: 'gen-docs', description: 'regenerate the generated files under docs/ (npm run gen)', options: true, hidden: true },
+      { name: 'schema', description: VERB_HELP.schema, options: false },
+      { name: 'gen-docs', description: VERB_HELP['gen-docs'], options: true, hidden: true },
     ],
     load: async () => (await import('./schema.ts')).registerSchema,
   },
-  { commands: [{ name: 'opcua', description: 'OPC UA tools: browse a server, list and trust server certificates', options: false }], load: async () => (await import('./opcua.ts')).registerOpcua },
-  { commands: [{ name: 'simulate', description: 'serve simulated machines over Modbus TCP and OPC UA until stopped', options: true }], load: async () => (await import('./simulate.ts')).registerSimulate },
-  { commands: [{ name: 'modbus', description: 'Modbus commissioning probes: read registers in every decoding, scan unit ids', options: false }], load: async () => (await import('./modbus.ts')).registerModbus },
-  { commands: [{ name: 'replay', description: 'run the pipeline over recorded readings (JSON lines) and print the events as JSON lines', options: true }], load: async () => (await import('./replay.ts')).registerReplay },
-  { commands: [{ name: 'demo', description: 'run a simulated line (Modbus + OPC UA), an embedded MQTT broker and the agent, with a live view', options: true }], load: async () => (await import('./demo.ts')).registerDemo },
+  { commands: [{ name: 'opcua', description: VERB_HELP.opcua, options: false }], load: async () => (await import('./opcua.ts')).registerOpcua },
+  { commands: [{ name: 'simulate', description: VERB_HELP.simulate, options: true }], load: async () => (await import('./simulate.ts')).registerSimulate },
+  { commands: [{ name: 'modbus', description: VERB_HELP.modbus, options: false }], load: async () => (await import('./modbus.ts')).registerModbus },
+  { commands: [{ name: 'replay', description: VERB_HELP.replay, options: true }], load: async () => (await import('./replay.ts')).registerReplay },
+  { commands: [{ name: 'demo', description: VERB_HELP.demo, options: true }], load: async () => (await import('./demo.ts')).registerDemo },
 ];
 
 /** The verb the arguments name: the first operand, or the one after `help`. */

@@ -7,6 +7,7 @@ import { BYTE_ORDER_LIST, decodeNumber, orderName, registerCount, toBigEndian, t
 import { acquireLink, ModbusExceptionError, releaseLink, type LinkSettings, type ModbusLink } from '../../drivers/modbus/link.ts';
 import type { Area } from '../../drivers/modbus/planner.ts';
 import { EXIT } from './exit-codes.ts';
+import { VERB_HELP } from './verbs.ts';
 
 interface LinkOptions {
   host?: string;
@@ -135,7 +136,7 @@ export function formatRead(unit: number, area: Area, address: number, data: numb
 }
 
 export function registerModbus(program: Command): void {
-  const modbus = program.command('modbus').description('Modbus commissioning probes: read registers in every decoding, scan unit ids');
+  const modbus = program.command('modbus').description(VERB_HELP.modbus);
 
   withLinkOptions(modbus.command('read'))
     .description('read registers and print them decoded as every type in every byte order')

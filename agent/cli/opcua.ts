@@ -7,6 +7,7 @@ import { opcuaConnectionSchema, SECURITY_MODES, SECURITY_POLICIES } from '../../
 import { createLogger } from '../log.ts';
 import { loadConfigSectionsOrExit } from './config-arg.ts';
 import { EXIT } from './exit-codes.ts';
+import { VERB_HELP } from './verbs.ts';
 
 interface DirOpts {
   config?: string;
@@ -32,7 +33,7 @@ async function pkiRootFor(o: DirOpts): Promise<string> {
 }
 
 export function registerOpcua(program: Command): void {
-  const opcua = program.command('opcua').description('OPC UA tools: browse a server, list and trust server certificates');
+  const opcua = program.command('opcua').description(VERB_HELP.opcua);
 
   dirOptions(opcua.command('certs').description('list trusted and rejected server certificates and the agent\'s own client certificate'))
     .option('--json', 'print JSON')

@@ -11,6 +11,7 @@ import { Pipeline } from '../pipeline/pipeline.ts';
 import type { SignalName } from '../pipeline/signals.ts';
 import { loadConfigOrExit } from './config-arg.ts';
 import { EXIT } from './exit-codes.ts';
+import { VERB_HELP } from './verbs.ts';
 
 /** One input line, after validation. */
 export type ReplayLine =
@@ -140,7 +141,7 @@ export function replay(config: LinesideConfig, lines: ReplayLine[], write: (line
 export function registerReplay(program: Command): void {
   program
     .command('replay')
-    .description('run the pipeline over recorded readings (JSON lines) and print the events as JSON lines')
+    .description(VERB_HELP.replay)
     .requiredOption('-c, --config <file>', 'configuration file')
     .requiredOption('-i, --input <file>', 'readings, one JSON object a line: {ts, machine, tag|signal, value, quality?} or {ts, machine, link}')
     .action((opts: { config: string; input: string }) => {

@@ -4,11 +4,12 @@ import { createLogger } from '../log.ts';
 import { composeAgent } from '../app/compose.ts';
 import { checkDataDirOrExit, loadConfigOrExit } from './config-arg.ts';
 import { EXIT } from './exit-codes.ts';
+import { VERB_HELP } from './verbs.ts';
 
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('run the agent: poll the machines, compute OEE, forward to MQTT')
+    .description(VERB_HELP.run)
     .requiredOption('-c, --config <file>', 'configuration file')
     .action(async (opts: { config: string }, cmd: Command) => {
       const loaded = loadConfigOrExit(opts.config);

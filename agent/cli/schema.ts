@@ -6,6 +6,7 @@ import { configJsonSchema } from '../../config/jsonschema.ts';
 import { asyncApiYaml, payloadSchemaFiles } from '../contract/asyncapi.ts';
 import { errorsMarkdown } from '../errors.ts';
 import { openApiYaml } from '../http/openapi.ts';
+import { VERB_HELP } from './verbs.ts';
 
 /** Every generated document of the repository: path → content. Tests compare them to the files. */
 export function generatedDocs(): Record<string, string> {
@@ -22,13 +23,13 @@ export function generatedDocs(): Record<string, string> {
 export function registerSchema(program: Command): void {
   program
     .command('schema')
-    .description('print the JSON Schema of the configuration file (for editors and CI linting)')
+    .description(VERB_HELP.schema)
     .action(() => {
       process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
     });
   program
     .command('gen-docs', { hidden: true })
-    .description('regenerate the generated files under docs/ (npm run gen)')
+    .description(VERB_HELP['gen-docs'])
     .option('--root <dir>', 'repository root', process.cwd())
     .action((opts: { root: string }) => {
       for (const [path, content] of Object.entries(generatedDocs())) {

@@ -9,6 +9,7 @@ import { MODBUS_SIM_MAP, startModbusSimulator } from '../../drivers/sim/modbus-s
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT } from './exit-codes.ts';
+import { VERB_HELP } from './verbs.ts';
 
 export interface RunningSimulator {
   /** What to print: where it listens and what it serves. */
@@ -122,7 +123,7 @@ function parsePort(text: string): number {
 export function registerSimulate(program: Command): void {
   program
     .command('simulate')
-    .description('serve simulated machines over Modbus TCP and OPC UA until stopped')
+    .description(VERB_HELP.simulate)
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--modbus-port <port>', 'Modbus port (0 = any free port)', '5020')
     .addOption(new Option('--modbus-transport <transport>', 'Modbus framing on the socket').choices(['tcp', 'rtu-over-tcp']).default('tcp'))

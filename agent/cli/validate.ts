@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { checkDataDirOrExit, loadConfigOrExit } from './config-arg.ts';
+import { VERB_HELP } from './verbs.ts';
 
 export function registerValidate(program: Command): void {
   program
     .command('validate')
-    .description('check a configuration file; exit 0 when valid, 1 with every problem located on stderr')
+    .description(VERB_HELP.validate)
     .requiredOption('-c, --config <file>', 'configuration file')
     .option('--no-data-dir-check', 'check the file only, not whether agent.dataDir is usable on this machine (exit 3 when not); e.g. in CI')
     .action((opts: { config: string; dataDirCheck: boolean }) => {

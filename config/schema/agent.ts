@@ -1,9 +1,10 @@
 // Who this agent is, where it runs in the plant (ISA-95), and its local services.
 import { z } from 'zod';
+import { LOG_LEVELS } from '../log-levels.ts';
 import { secret } from './secret.ts';
 import { duration, int, text, topicLevel } from './units.ts';
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export { LOG_LEVELS };
 
 export const agentSchema = z
   .strictObject({

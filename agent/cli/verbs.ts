@@ -1,0 +1,13 @@
+// What each top-level verb does, in one line: the verbs' own registration and the top-level help,
+// which lists them without loading them (main.ts), read it from here. Imports nothing.
+export const VERB_HELP = {
+  run: 'run the agent: poll the machines, compute OEE, forward to MQTT',
+  validate: 'check a configuration file; exit 0 when valid, 1 with every problem located on stderr, 3 when the data directory is unusable',
+  schema: 'print the JSON Schema of the configuration file (for editors and CI linting)',
+  'gen-docs': 'regenerate the generated files under docs/ (npm run gen)',
+  opcua: 'OPC UA tools: browse a server, list and trust server certificates',
+  simulate: 'serve simulated machines over Modbus TCP and OPC UA until stopped',
+  modbus: 'Modbus commissioning probes: read registers in every decoding, scan unit ids',
+  replay: 'run the pipeline over recorded readings (JSON lines) and print the events as JSON lines',
+  demo: 'run a simulated line (Modbus + OPC UA), an embedded MQTT broker and the agent, with a live view',
+} as const;

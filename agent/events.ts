@@ -17,11 +17,21 @@ export interface MachineEvent {
   body: Record<string, unknown>;
 }
 
-/** Where the pipeline puts events. The outbox implements it: durable once `publish` returns. */
+/** Where the pipeline puts events. The outbox implements it: durable with its next group commit. */
 export interface EventSink {
-  publish(events: MachineEvent[]): void;
+  /**
+   * `state` is the emitter's state after these events, serialised by key (a machine id). It
+   * commits in the same transaction as the events (the transactional outbox), so a restart
+   * resumes from exactly what was published and never derives a published fact a second time.
+   */
+  publish(events: MachineEvent[], state?: ReadonlyMap<string, string>): void;
   /** Make everything published so far durable now rather than at the next group commit. */
   flush?(): void;
+}
+
+/** A sink that also gives back the state last committed with its events. */
+export interface TransactionalSink extends EventSink {
+  loadState(): Map<string, string>;
 }
 
 export type CommandResult =

@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Registry } from 'prom-client';
 import type { LoadedConfig } from '../../config/loader.ts';
-import type { CommandTarget, EventSink } from '../events.ts';
+import type { CommandTarget, TransactionalSink } from '../events.ts';
 import { registerReadApi } from '../http/api.ts';
 import { buildHousekeeping } from '../housekeeping/build.ts';
 import { outboxCheck, Readiness } from '../http/health.ts';
@@ -55,9 +55,10 @@ export function composeAgent(loaded: LoadedConfig, log: Logger, opts: ComposeOpt
   const out = buildStoreAndForward(config, loaded.hash, log, target, opts.now, incidents);
   // Pipeline events go to the outbox (durable, then MQTT); the debug log of events stays.
   const events = new LoggingEventSink(log.child({ component: 'events' }));
-  const sink: EventSink = {
-    publish: (e) => (events.publish(e), out.outbox.publish(e)),
+  const sink: TransactionalSink = {
+    publish: (e, state) => (events.publish(e), out.outbox.publish(e, state)),
     flush: () => out.outbox.flush(),
+    loadState: () => out.outbox.loadState(),
   };
   const pipeline = new PipelineComponent({ config, log: log.child({ component: 'pipeline' }), sink, incidents, ...(opts.now ? { now: opts.now } : {}) });
   const readings = fanOut([

@@ -24,6 +24,12 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 -- The sequence high-water mark lives apart from the rows so an emptied outbox keeps it.
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+-- The pipeline's state, committed in the same transaction as the events it emitted.
+CREATE TABLE IF NOT EXISTS saved_state (
+  key      TEXT    PRIMARY KEY,
+  value    TEXT    NOT NULL,
+  saved_at INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS commands (
   id      TEXT    PRIMARY KEY,
   machine TEXT    NOT NULL,
@@ -105,5 +111,7 @@ export function prepareStatements(db: Db) {
     setSeq: db.prepare<[number]>("INSERT INTO meta (key, value) VALUES ('seq', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
     aggregate: db.prepare<[], { n: number; bytes: number | null }>(`SELECT count(*) AS n, sum(${SIZE_SQL}) AS bytes FROM outbox`),
     oldest: db.prepare<[], { ts: number }>('SELECT ts FROM outbox ORDER BY seq LIMIT 1'),
+    saveState: db.prepare<[string, string, number]>('INSERT INTO saved_state (key, value, saved_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, saved_at = excluded.saved_at'),
+    loadState: db.prepare<[], { key: string; value: string }>('SELECT key, value FROM saved_state'),
   };
 }

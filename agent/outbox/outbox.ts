@@ -6,10 +6,14 @@
 // SQLite. A message is durable from that commit (flush() forces it at once). The publisher
 // only ever leases committed rows, so a crash loses at most the last tick of events that no
 // one has seen, and never a seq that anyone has seen: seqs are assigned inside the commit.
+//
+// The transactional outbox: the pipeline hands over its state with the events it emitted, and
+// both commit in one transaction in this file. After a crash the pipeline resumes from the state
+// that goes with the last committed events, so it never derives a published fact differently.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Component } from '../lifecycle/component.ts';
-import type { EventSink, MachineEvent } from '../events.ts';
+import type { MachineEvent, TransactionalSink } from '../events.ts';
 import type { Logger } from '../log.ts';
 import { DROP_REPORT_SCHEMA, type DropReport } from '../contract/status.ts';
 import { DropTally, MAX_PRIORITY, PRIORITY, ROW_OVERHEAD, dropForSpace, dropFromMemory, dropOlderThan, type DropReason, type PendingRow } from './bounds.ts';
@@ -66,7 +70,7 @@ const COMPACT_MIN_FREE = 256;
 const REOPEN_MS = 5_000;
 const COMMAND_RETENTION_MS = 30 * 86_400_000;
 
-export class Outbox implements EventSink, Component {
+export class Outbox implements TransactionalSink, Component {
   readonly name = 'outbox';
   readonly file: string;
   readonly #opts: OutboxOptions;
@@ -77,6 +81,8 @@ export class Outbox implements EventSink, Component {
   #stmts: Statements | undefined;
   #commands: CommandLog | undefined;
   #pending: PendingRow[] = [];
+  /** State to commit with the pending rows, by key; the latest per key wins. */
+  #pendingState = new Map<string, string>();
   #acked: OutboxRow[] = [];
   #timer: NodeJS.Timeout | undefined;
   #commitTimer: NodeJS.Timeout | undefined;
@@ -143,13 +149,27 @@ export class Outbox implements EventSink, Component {
   }
 
   /** EventSink: the pipeline's way out. */
-  publish(events: MachineEvent[]): void {
-    this.append(events);
+  publish(events: MachineEvent[], state?: ReadonlyMap<string, string>): void {
+    this.append(events, state);
   }
 
-  /** Buffer events for the current tick's commit. Never throws for a full or broken disk. */
-  append(events: MachineEvent[]): void {
+  /**
+   * Buffer events (and the state they leave behind) for the current tick's commit. Never throws
+   * for a full or broken disk.
+   */
+  append(events: MachineEvent[], state?: ReadonlyMap<string, string>): void {
+    if (state) for (const [k, v] of state) this.#pendingState.set(k, v);
     this.#push(events);
+  }
+
+  /** The state committed last (with the events it goes with), by key; empty when none or not open. */
+  loadState(): Map<string, string> {
+    const out = new Map<string, string>();
+    if (!this.#stmts) return out;
+    for (const r of this.#stmts.loadState.all()) out.set(r.key, r.value);
+    // What is still pending is newer than what the file holds.
+    for (const [k, v] of this.#pendingState) out.set(k, v);
+    return out;
   }
 
   #push(events: MachineEvent[], prio?: number): void {
@@ -175,13 +195,17 @@ export class Outbox implements EventSink, Component {
 
   /** Commit what is pending one commitInterval from now (a group commit), unless already armed. */
   #armCommit(): void {
-    if (!this.#running || this.#commitTimer || (this.#pending.length === 0 && this.#acked.length === 0)) return;
+    if (!this.#running || this.#commitTimer || this.#idle()) return;
     this.#commitTimer = setTimeout(() => {
       this.#commitTimer = undefined;
       this.tick();
       // Still pending: the disk refused the commit; retry at the same pace.
       this.#armCommit();
     }, this.#opts.commitInterval);
+  }
+
+  #idle(): boolean {
+    return this.#pending.length === 0 && this.#acked.length === 0 && this.#pendingState.size === 0;
   }
 
   /** Called after every commit that added rows (the publisher wakes up on it). */
@@ -272,15 +296,18 @@ export class Outbox implements EventSink, Component {
         return;
       }
     }
+    if (this.#idle()) return;
     const pending = this.#pending;
     const acked = this.#acked;
-    if (pending.length === 0 && acked.length === 0) return;
+    const state = this.#pendingState;
     const s = this.#stmts;
     let deleted = 0;
     let deletedBytes = 0;
     try {
       this.#db.transaction(() => {
         this.#insert(pending);
+        const at = this.#now();
+        for (const [k, v] of state) s.saveState.run(k, v, at);
         for (const r of acked) {
           // A row can be gone already (corrupt file replaced); count only real deletions.
           if (s.del.run(r.seq).changes) {
@@ -300,6 +327,7 @@ export class Outbox implements EventSink, Component {
     }
     this.#pending = [];
     this.#acked = [];
+    this.#pendingState = new Map();
     this.#bytes -= deletedBytes;
     this.#depth -= deleted;
     this.#ackedTotal += acked.length;

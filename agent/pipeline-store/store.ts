@@ -1,17 +1,12 @@
-// The pipeline's SQLite file (`state.db` in agent.dataDir): each machine's pipeline state,
-// saved so a restart continues the open periods, and the history of closed periods,
-// downtime events and job results for the local API, pruned after history.retention.
+// The pipeline's history file (`state.db` in agent.dataDir): closed periods, downtime events
+// and job results for the local read API, pruned after history.retention. The machines' state
+// lives in the outbox's file, committed with the events (see agent/outbox/outbox.ts); a
+// `machine_state` table here is what version 1 saved, read once to carry it over.
 import Database from 'better-sqlite3';
 import type { MachineEvent } from '../events.ts';
-import type { MachineSnapshot } from '../pipeline/machine-pipeline.ts';
 import { SCHEMA } from '../contract/payloads.ts';
 
 const SCHEMA_SQL = `
-CREATE TABLE IF NOT EXISTS machine_state (
-  machine TEXT PRIMARY KEY,
-  snapshot TEXT NOT NULL,
-  saved_at INTEGER NOT NULL
-);
 CREATE TABLE IF NOT EXISTS period_history (
   machine TEXT NOT NULL,
   period_id TEXT NOT NULL,
@@ -64,7 +59,6 @@ type Body = Record<string, any>;
 export class PipelineStore {
   readonly file: string;
   #db: Database.Database;
-  #saveState: Database.Statement;
   #savePeriod: Database.Statement;
   #saveDowntime: Database.Statement;
   #saveJob: Database.Statement;
@@ -75,34 +69,23 @@ export class PipelineStore {
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = NORMAL');
     this.#db.exec(SCHEMA_SQL);
-    this.#saveState = this.#db.prepare('INSERT INTO machine_state (machine, snapshot, saved_at) VALUES (?, ?, ?) ON CONFLICT(machine) DO UPDATE SET snapshot = excluded.snapshot, saved_at = excluded.saved_at');
     // A re-issued period or re-assigned downtime replaces the older revision.
     this.#savePeriod = this.#db.prepare('INSERT INTO period_history VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(machine, period_id) DO UPDATE SET revision = excluded.revision, body = excluded.body WHERE excluded.revision >= period_history.revision');
     this.#saveDowntime = this.#db.prepare('INSERT INTO downtime_history VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(machine, event_id) DO UPDATE SET revision = excluded.revision, body = excluded.body WHERE excluded.revision >= downtime_history.revision');
     this.#saveJob = this.#db.prepare('INSERT OR REPLACE INTO job_history VALUES (?, ?, ?, ?, ?)');
   }
 
-  /** Saved machine states; `problems` names the rows that could not be read (those machines start fresh). */
-  loadSnapshots(problems: Array<{ machine: string; error: string }> = []): Map<string, MachineSnapshot> {
+  /** The machine states a version 1 agent saved here, by machine (empty when none). */
+  legacyState(): Map<string, string> {
+    const exists = this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'machine_state'").get();
+    if (!exists) return new Map();
     const rows = this.#db.prepare('SELECT machine, snapshot FROM machine_state').all() as Array<{ machine: string; snapshot: string }>;
-    const out = new Map<string, MachineSnapshot>();
-    for (const r of rows) {
-      try {
-        const s = JSON.parse(r.snapshot) as MachineSnapshot;
-        if (s?.v !== 1) throw new Error(`unsupported state version ${String(s?.v)}`);
-        out.set(r.machine, s);
-      } catch (err) {
-        problems.push({ machine: r.machine, error: err instanceof Error ? err.message : String(err) });
-      }
-    }
-    return out;
+    return new Map(rows.map((r) => [r.machine, r.snapshot]));
   }
 
-  saveSnapshots(snapshots: Map<string, MachineSnapshot>, at: number): void {
-    if (!snapshots.size) return;
-    this.#db.transaction(() => {
-      for (const [machine, s] of snapshots) this.#saveState.run(machine, JSON.stringify(s), at);
-    })();
+  /** Once the outbox holds the carried-over state, the old copy must not be read again. */
+  dropLegacyState(): void {
+    this.#db.exec('DROP TABLE IF EXISTS machine_state');
   }
 
   /** Keep what belongs in history: closed periods, closed downtime, job results. */

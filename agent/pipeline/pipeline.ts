@@ -115,6 +115,16 @@ export class Pipeline implements MachineSink, CommandTarget {
     return out;
   }
 
+  /** Snapshots of the named machines (unknown ids are skipped). */
+  snapshotsOf(ids: Iterable<string>): Map<string, MachineSnapshot> {
+    const out = new Map<string, MachineSnapshot>();
+    for (const id of ids) {
+      const m = this.#machines.get(id);
+      if (m) out.set(id, m.snapshot());
+    }
+    return out;
+  }
+
   snapshots(): Map<string, MachineSnapshot> {
     return new Map([...this.#machines].map(([id, m]) => [id, m.snapshot()]));
   }

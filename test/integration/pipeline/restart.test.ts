@@ -23,20 +23,22 @@ const isEvent = (kind: string, pred: (b: Record<string, any>) => boolean = () =>
 
 interface PeriodView { id: string; total: number; unknown: number }
 
-function hourPeriod(db: string, id?: string): PeriodView {
-  const conn = new Database(db, { readonly: true });
+function hourPeriod(dir: string, id?: string): PeriodView {
+  const conn = new Database(join(dir, 'outbox.db'), { readonly: true });
+  const history = new Database(join(dir, 'state.db'), { readonly: true });
   try {
-    const row = conn.prepare("SELECT snapshot FROM machine_state WHERE machine = 'sim-1'").get() as { snapshot: string } | undefined;
+    const row = conn.prepare("SELECT value FROM saved_state WHERE key = 'sim-1'").get() as { value: string } | undefined;
     assert.ok(row, 'machine state saved');
-    const snap = JSON.parse(row.snapshot) as { open: Array<{ id: string; kind: string; acc: { total: number; ms: { unknown: number } } }> };
+    const snap = JSON.parse(row.value) as { open: Array<{ id: string; kind: string; acc: { total: number; ms: { unknown: number } } }> };
     const open = snap.open.find((p) => (id ? p.id === id : p.kind === 'hour'));
     if (open) return { id: open.id, total: open.acc.total, unknown: open.acc.ms.unknown };
     // The hour ended while the test ran: the period is in the history.
-    const h = conn.prepare("SELECT body FROM period_history WHERE machine = 'sim-1' AND period_id = ?").get(id) as { body: string };
+    const h = history.prepare("SELECT body FROM period_history WHERE machine = 'sim-1' AND period_id = ?").get(id) as { body: string };
     const b = JSON.parse(h.body);
     return { id: id!, total: b.counts.total, unknown: b.times.unknown };
   } finally {
     conn.close();
+    history.close();
   }
 }
 
@@ -44,7 +46,7 @@ describe('pipeline in lineside run', () => {
   it('publishes valid events from the sim machine, persists state, and continues after a restart with the gap as unknown', async () => {
     const dir = tempDir();
     const file = writeAgentConfig({ dir, id: 'restart', body: BODY });
-    const db = join(dir, 'data', 'state.db');
+    const data = join(dir, 'data');
 
     const first = new AgentProcess(['run', '--config', file, '--log-level', 'debug']);
     after(() => first.stop('SIGKILL'));
@@ -56,8 +58,8 @@ describe('pipeline in lineside run', () => {
       const schema = BODY_SCHEMAS[l.schema as keyof typeof BODY_SCHEMAS];
       assert.ok(schema.safeParse(l.body).success, `invalid ${l.schema}: ${JSON.stringify(l.body)}`);
     }
-    assert.ok(existsSync(db));
-    const before = hourPeriod(db);
+    assert.ok(existsSync(join(data, 'outbox.db')));
+    const before = hourPeriod(data);
     assert.ok(before.total >= 20, `counted ${before.total}`);
 
     const restartedAt = Date.now();
@@ -70,7 +72,7 @@ describe('pipeline in lineside run', () => {
     await second.waitFor(isEvent('oee', (b) => b.periodId === before.id && b.counts.total >= before.total + 20), 30_000);
     assert.equal(await second.stop('SIGTERM'), 0, second.stderr);
 
-    const later = hourPeriod(db, before.id);
+    const later = hourPeriod(data, before.id);
     assert.ok(later.total >= before.total + 20, `counts continue: ${before.total} → ${later.total}`);
     assert.ok(later.unknown - before.unknown >= restartedAt - stoppedAt, `gap ${restartedAt - stoppedAt} ms counted as unknown: ${later.unknown - before.unknown}`);
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { parseSnapshots, type RestoreProblem } from '../../../agent/pipeline-store/snapshots.ts';
 import { PipelineStore } from '../../../agent/pipeline-store/store.ts';
 import { Pipeline } from '../../../agent/pipeline/pipeline.ts';
 import type { MachineSnapshot } from '../../../agent/pipeline/machine-pipeline.ts';
@@ -35,9 +35,6 @@ describe('pipeline store (SQLite file)', () => {
     assert.equal(dt.length, 1);
     assert.equal((dt[0]!.body as any).reason.code, 'cleaning');
 
-    store.saveSnapshots(p.snapshots(), T0 + 4 * HOUR);
-    assert.deepEqual(store.loadSnapshots().get('m1'), p.machine('m1')!.snapshot());
-
     // Only history that ended before the cut goes: the first hour, not the stop that ended at 07:05.
     assert.equal(store.prune(T0 + HOUR + 1), 1);
     assert.equal(store.periods('m1').length, 2);
@@ -46,18 +43,10 @@ describe('pipeline store (SQLite file)', () => {
   });
 
   it('starts a machine fresh, and says so, when its saved state is damaged', () => {
-    const file = join(tempDir(), 'state.db');
-    new PipelineStore(file).close();
-    const db = new Database(file);
-    db.prepare('INSERT INTO machine_state VALUES (?, ?, ?)').run('m1', '{"v":1,"open":', 0);
-    db.prepare('INSERT INTO machine_state VALUES (?, ?, ?)').run('m2', '{"v":7}', 0);
-    db.close();
-    const store = new PipelineStore(file);
-    const problems: Array<{ machine: string; error: string }> = [];
-    assert.equal(store.loadSnapshots(problems).size, 0);
+    const problems: RestoreProblem[] = [];
+    assert.equal(parseSnapshots(new Map([['m1', '{"v":1,"open":'], ['m2', '{"v":7}']]), problems).size, 0);
     assert.deepEqual(problems.map((p) => p.machine), ['m1', 'm2']);
     assert.match(problems[1]!.error, /unsupported state version 7/);
-    store.close();
 
     const config = makeConfig();
     const events: unknown[] = [];

@@ -57,7 +57,7 @@ describe('housekeeping jobs on the real outbox and pipeline store', () => {
     historyFile(dir);
     const config = makeConfig();
     config.agent.dataDir = dir;
-    const pipeline = new PipelineComponent({ config, log: cap.log, sink: { publish() {} }, now, tickMs: 60_000 });
+    const pipeline = new PipelineComponent({ config, log: cap.log, sink: ob, now, tickMs: 60_000 });
     await pipeline.start();
 
     const probe = new Database(join(dir, 'outbox.db'), { readonly: true });

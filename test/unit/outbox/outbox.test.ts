@@ -47,6 +47,31 @@ describe('outbox', () => {
     ob.close();
   });
 
+  it('commits the state handed over with events in the same transaction, and gives it back after a restart', () => {
+    const dir = tempDir();
+    const { ob } = outbox(dir);
+    const peek = new Database(join(dir, 'outbox.db'), { readonly: true });
+    const fileHolds = () => ({
+      rows: (peek.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n,
+      state: (peek.prepare('SELECT key, value FROM saved_state').all() as Array<{ key: string; value: string }>).map((r) => `${r.key}=${r.value}`),
+    });
+    ob.append([ev(1, 'state'), ev(2, 'downtime')], new Map([['m1', '{"v":1,"n":1}']]));
+    ob.append([ev(3, 'state')], new Map([['m1', '{"v":1,"n":2}'], ['m2', '{"v":1,"n":1}']]));
+    assert.deepEqual(fileHolds(), { rows: 0, state: [] }, 'neither before the commit');
+    assert.deepEqual([...ob.loadState()], [['m1', '{"v":1,"n":2}'], ['m2', '{"v":1,"n":1}']], 'the pending state is the newest');
+    ob.flush();
+    assert.deepEqual(fileHolds(), { rows: 3, state: ['m1={"v":1,"n":2}', 'm2={"v":1,"n":1}'] }, 'both in one commit');
+    // State alone (a periodic save) commits too.
+    ob.append([], new Map([['m2', '{"v":1,"n":2}']]));
+    ob.flush();
+    assert.deepEqual(fileHolds().state, ['m1={"v":1,"n":2}', 'm2={"v":1,"n":2}']);
+    peek.close();
+    ob.close();
+    const again = outbox(dir).ob;
+    assert.deepEqual([...again.loadState()], [['m1', '{"v":1,"n":2}'], ['m2', '{"v":1,"n":2}']]);
+    again.close();
+  });
+
   it('keeps rows until acked, re-leases from the oldest after release, deletes on ack', () => {
     const { ob } = outbox(tempDir());
     ob.append([ev(1), ev(2), ev(3), ev(4)]);

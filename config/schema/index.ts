@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { agentSchema, historySchema, httpSchema, locationSchema } from './agent.ts';
 import { bufferSchema } from './buffer.ts';
-import { oneMachinePerModbusDevice } from './devices.ts';
+import { modbusDevices } from './devices.ts';
 import { housekeepingSchema } from './housekeeping.ts';
 import { machineSchema, reasonSchema, type MachineConfig } from './machine.ts';
 import { mqttSchema } from './mqtt.ts';
@@ -49,7 +49,7 @@ export const configSchema = z
       .prefault({})
       .transform((r) => ({ ...DEFAULT_REASONS, ...r }))
       .describe('Downtime reason catalogue: code → text and loss category. `unassigned`, `micro-stop` and `changeover` exist by default.'),
-    machines: z.array(machineSchema).min(1, { error: 'expected at least one machine' }).superRefine(oneMachinePerModbusDevice).describe('The machines this agent polls.'),
+    machines: z.array(machineSchema).min(1, { error: 'expected at least one machine' }).superRefine(modbusDevices).describe('The machines this agent polls.'),
   })
   .superRefine((cfg, ctx) => {
     const seen = new Map<string, number>();

@@ -4,6 +4,7 @@
 import ModbusSerial from 'modbus-serial';
 import type { ModbusRTU as ModbusClient } from 'modbus-serial/ModbusRTU.js';
 import type { ModbusConnectionConfig } from '../../config/schema/index.ts';
+import { modbusLinkKey } from '../../config/schema/devices.ts';
 import { BusQueue } from './bus-queue.ts';
 import type { Area } from './planner.ts';
 
@@ -49,9 +50,8 @@ export interface LinkStats {
 
 export type LinkSettings = Pick<ModbusConnectionConfig, 'transport' | 'host' | 'port' | 'serial' | 'pipelineDepth' | 'interFrameDelay'>;
 
-export function linkKey(c: LinkSettings): string {
-  return c.transport === 'rtu' ? `rtu:${c.serial?.path}` : `${c.transport}:${c.host}:${c.port}`;
-}
+/** One link per key: the same definition the config check uses to make sharing machines agree. */
+export const linkKey: (c: LinkSettings) => string = modbusLinkKey;
 
 function callbackResult<T>(fn: (cb: (err: unknown, res: T) => void) => void): Promise<T> {
   return new Promise((resolve, reject) => fn((err, res) => (err ? reject(err) : resolve(res))));

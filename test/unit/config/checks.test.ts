@@ -62,6 +62,28 @@ describe('one Modbus device per machine', () => {
   });
 });
 
+describe('Modbus machines sharing a link', () => {
+  it('rejects a machine on the same serial bus with other line settings, naming the first and each difference', () => {
+    const bus = (unitId: number, extra: string) => `{ transport: rtu, serial: { path: /dev/ttyUSB0${extra} }, unitId: ${unitId} }`;
+    const found = problems(BASE + modbus('a', bus(1, ', baudRate: 19200')) + modbus('b', bus(2, ', baudRate: 9600, parity: even')));
+    assert.deepEqual(found.map((f) => f.replace(/^lineside\.yaml:\d+:\d+ /, '')), [
+      'machines[2].connection.serial.baudRate: expected 19200 like machine "a" (machines[1]) on the same link (serial port /dev/ttyUSB0), got 9600: machines sharing a link share its settings',
+      'machines[2].connection.serial.parity: expected "none" like machine "a" (machines[1]) on the same link (serial port /dev/ttyUSB0), got "even": machines sharing a link share its settings',
+    ]);
+  });
+
+  it('rejects one gateway port spoken to as Modbus TCP by one machine and as RTU over TCP by another', () => {
+    const found = problems(BASE + modbus('a', '{ host: gw, unitId: 1 }') + modbus('b', '{ host: GW, transport: rtu-over-tcp, unitId: 2 }'));
+    assert.equal(found.length, 1);
+    assert.match(found[0]!, /machines\[2\]\.connection\.transport: expected "tcp" like machine "a" \(machines\[1\]\) on the same link \(GW:502\), got "rtu-over-tcp"/);
+  });
+
+  it('accepts devices on one bus that agree, whatever their own timeouts', () => {
+    const bus = (unitId: number, timeout: string) => `{ transport: rtu, serial: { path: /dev/ttyUSB0, baudRate: 19200 }, unitId: ${unitId}, timeout: ${timeout} }`;
+    assert.deepEqual(problems(BASE + modbus('a', bus(1, '200ms')) + modbus('b', bus(2, '1s'))), []);
+  });
+});
+
 describe('agent.dataDir', () => {
   for (const dir of ['/proc/lineside', '/sys/lineside', '/dev/shm/lineside']) {
     it(`rejects ${dir}, a kernel file system`, () => {

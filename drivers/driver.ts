@@ -10,9 +10,12 @@ export interface Reading {
   tag: string;
   value: Value;
   quality: Quality;
-  /** When the agent received the value (ms since epoch). */
+  /**
+   * When the value took effect (ms since epoch): the device's own timestamp where the driver can
+   * trust the device's clock (never later than receipt), else when the agent received it.
+   */
   ts: number;
-  /** When the device says the value was sampled, if it says. */
+  /** The device's timestamp as sent, also when `ts` could not use it. */
   sourceTs?: number;
 }
 
@@ -30,6 +33,27 @@ export interface DriverContext {
   lost(err: Error): void;
   /** Folder for this driver's persistent files (certificates, PKI), under the agent's data dir. */
   dataDir: string;
+  /** Who the agent is, for what a driver shows the device about itself (an OPC UA client certificate). */
+  agent?: AgentIdentity;
+}
+
+export interface AgentIdentity {
+  id: string;
+  location?: { enterprise: string; site: string; area: string; line: string };
+}
+
+/**
+ * A failure only the engineer can fix (trust a certificate, change a security setting, correct a
+ * port). The runtime logs each distinct one at warn, with `fields`, even in the middle of an outage
+ * that was logged already: a PLC that was off and comes back with a new certificate must say so.
+ */
+export class ActionRequiredError extends Error {
+  readonly fields: Record<string, unknown>;
+  constructor(message: string, fields: Record<string, unknown> = {}) {
+    super(message);
+    this.name = 'ActionRequiredError';
+    this.fields = fields;
+  }
 }
 
 export interface Driver {
@@ -41,6 +65,11 @@ export interface Driver {
   subscribe?(): Promise<void>;
   /** Release everything. Safe after a failed connect and when called twice. */
   close(): Promise<void>;
+  /**
+   * Whether the device accepts connections at all, by the cheapest means (a TCP connect): lets the
+   * runtime retry as soon as a restarted device is back instead of at its next back-off slot.
+   */
+  reachable?(signal: AbortSignal): Promise<boolean>;
 }
 
 /** A driver module exports a factory; the constructor it calls does no I/O. */

@@ -6,6 +6,8 @@
 // With `--speed N` the machines and the agent share a clock running N× faster. Durations that
 // the pipeline measures on that clock (staleness, live interval) are scaled so they keep the
 // same meaning in wall time; the poll loop reads every pollInterval of wall time either way.
+// The OPC UA server stamps values with the wall clock, not that one: the OPC UA machine takes
+// receive times (`timestamps: receive`).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig, type LoadedConfig } from '../../config/loader.ts';
@@ -82,7 +84,7 @@ ${signals}
     driver: opcua
     idealCycleTime: ${OPCUA_CYCLE_MS * 0.95}ms
 ${tuning}
-    connection: { endpoint: "${o.opcuaEndpoint}", securityMode: None, mode: poll, timeout: 5s }
+    connection: { endpoint: "${o.opcuaEndpoint}", securityMode: None, mode: poll, timeout: 5s, timestamps: receive }
     tags:
       - { name: running, nodeId: "ns=2;s=Machine.Running" }
       - { name: parts, nodeId: "ns=2;s=Machine.PartCount" }

@@ -2,7 +2,7 @@
 // isolated from each other.
 import type { MachineConfig } from '../../config/schema/index.ts';
 import { createDriver } from '../../drivers/registry.ts';
-import type { Driver } from '../../drivers/driver.ts';
+import type { AgentIdentity, Driver } from '../../drivers/driver.ts';
 import type { Logger } from '../log.ts';
 import type { Component } from '../lifecycle/component.ts';
 import type { LinkStatus, MachineSink } from './link-status.ts';
@@ -13,6 +13,7 @@ export interface FleetOptions {
   sink: MachineSink;
   log: Logger;
   dataDir: string;
+  agent?: AgentIdentity;
   now?: () => number;
   createDriver?: (m: MachineConfig) => Promise<Driver>;
   backoff?: RunnerOptions['backoff'];
@@ -32,6 +33,7 @@ export class Fleet implements Component {
           sink: o.sink,
           log: o.log.child({ machine: machine.id, driver: machine.driver }),
           dataDir: o.dataDir,
+          ...(o.agent ? { agent: o.agent } : {}),
           ...(o.now ? { now: o.now } : {}),
           ...(o.backoff ? { backoff: o.backoff } : {}),
           ...(o.timeouts ? { timeouts: o.timeouts } : {}),

@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MachineConfig } from '../../config/schema/index.ts';
-import type { Driver, DriverContext } from '../../drivers/driver.ts';
+import { ActionRequiredError, type AgentIdentity, type Driver, type DriverContext } from '../../drivers/driver.ts';
 import type { Logger } from '../log.ts';
 import { Backoff, delay } from '../lifecycle/backoff.ts';
 import { bounded, firstAbort } from '../lifecycle/bounded.ts';
@@ -15,6 +15,8 @@ export interface RunnerOptions {
   sink: MachineSink;
   log: Logger;
   dataDir: string;
+  /** Passed on to drivers (an OPC UA client certificate names the agent). */
+  agent?: AgentIdentity;
   now?: () => number;
   backoff?: { minMs: number; maxMs: number };
   /**
@@ -28,6 +30,11 @@ export interface RunnerOptions {
 // timeout (a read can span several requests, each timing out), so they only catch real hangs.
 const WATCHDOG_MIN_MS = 60_000;
 const CLOSE_TIMEOUT_MS = 5_000;
+/**
+ * A restarted PLC must not wait for a back-off slot that may be a minute away; a TCP connect to a
+ * closed port costs the device one refused SYN, so probing this often is no load.
+ */
+const PROBE_INTERVAL_MS = 500;
 
 function driverTimeout(m: MachineConfig): number {
   const t = (m.connection as { timeout?: unknown } | undefined)?.timeout;
@@ -45,6 +52,8 @@ export class MachineRunner {
   /** Ends the current link session: the driver reported the link lost, or the runner stops. */
   #session: AbortController | undefined;
   #status: LinkStatus;
+  /** Actionable failures already logged at warn during the current outage. */
+  #warned = new Set<string>();
 
   constructor(opts: RunnerOptions) {
     this.#o = opts;
@@ -94,9 +103,39 @@ export class MachineRunner {
       await this.#closeDriver();
       if (signal.aborted) break;
       this.#status.reconnects++;
-      await delay(backoff.next(), signal);
+      await this.#pause(backoff, signal);
     }
     await this.#closeDriver();
+  }
+
+  /**
+   * Waits out the back-off, but a device that refused connections when the wait began and accepts
+   * them again ends the wait at once and starts the schedule over: it came back. A device that
+   * accepts connections and still fails (certificates, a full server) gets the whole back-off.
+   */
+  async #pause(backoff: Backoff, signal: AbortSignal): Promise<void> {
+    const ms = backoff.next();
+    const driver = this.#driver;
+    if (!driver?.reachable) {
+      await delay(ms, signal);
+      return;
+    }
+    const until = performance.now() + ms;
+    const probe = () => driver.reachable!(signal).catch(() => false);
+    if (await probe()) {
+      await delay(until - performance.now(), signal);
+      return;
+    }
+    while (!signal.aborted) {
+      const left = until - performance.now();
+      if (left <= 0) return;
+      await delay(Math.min(PROBE_INTERVAL_MS, left), signal);
+      if (signal.aborted || performance.now() >= until) return;
+      if (await probe()) {
+        backoff.reset();
+        return;
+      }
+    }
   }
 
   /** Runs until the link is lost (throws) or the runner stops (returns). */
@@ -142,6 +181,7 @@ export class MachineRunner {
       },
       lost: (err) => this.#session?.abort(err),
       dataDir: this.#driverDir(),
+      ...(this.#o.agent ? { agent: this.#o.agent } : {}),
     };
   }
 
@@ -157,8 +197,13 @@ export class MachineRunner {
     if (this.#status.state === 'connected') this.#status.pollErrors++;
     this.#status.lastError = message;
     this.#setState('disconnected');
-    // Once on the transition; repeats of the same failure go to debug so a dead PLC does not flood the log.
-    if (first) this.#o.log.warn({ err: message }, 'machine unreachable; retrying with back-off');
+    if (first) this.#warned.clear();
+    // Once on the transition; repeats of the same failure go to debug so a dead PLC does not flood
+    // the log. A new failure the engineer must act on is worth a warning of its own, once.
+    const action = err instanceof ActionRequiredError && !this.#warned.has(message);
+    if (action) this.#warned.add(message);
+    const fields = err instanceof ActionRequiredError ? err.fields : {};
+    if (first || action) this.#o.log.warn({ err: message, ...fields }, 'machine unreachable; retrying with back-off');
     else this.#o.log.debug({ err: message }, 'machine still unreachable');
   }
 

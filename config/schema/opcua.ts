@@ -43,6 +43,8 @@ export const opcuaConnectionSchema = z
     keepAliveCount: int(1, 1000).prefault(10).describe('Publishing intervals without data before the server sends a keep-alive.'),
     sessionTimeout: duration({ min: '1s', max: '1h' }).prefault('60s').describe('Requested session timeout.'),
     timeout: duration({ min: '100ms', max: '5m' }).prefault('10s').describe('Timeout of one request and of connecting.'),
+    timestamps: z.enum(['source', 'receive'], { error: 'expected source | receive' }).prefault('source').describe("A reading's time: `source`, the server's SourceTimestamp (when the value changed) while its clock is within maxClockSkew; `receive`, always when the agent received it (the SourceTimestamp is still kept as sourceTs)."),
+    maxClockSkew: duration({ min: '1s', max: '7d' }).prefault('5m').describe("How far the server's clock may be from the agent's for readings to carry the server's SourceTimestamp; beyond it they carry the receive time, and the far-off clock is logged once."),
   })
   .superRefine((c, ctx) => {
     if (c.securityMode === 'None' && c.securityPolicy !== 'None') ctx.addIssue({ code: 'custom', path: ['securityPolicy'], message: `expected None when securityMode is None, got "${c.securityPolicy}"` });

@@ -78,6 +78,8 @@ export async function browseTree(session: ClientSession, o: BrowseOptions): Prom
     level = next;
   }
   for (const part of chunk(variables, perRead)) {
+    // A level of folders only: a Read of no nodes is refused (BadNothingToDo).
+    if (!part.length) continue;
     stats.readRequests++;
     const dvs = await session.read(part.map((v) => ({ nodeId: v.nodeId, attributeId: AttributeIds.DataType })));
     dvs.forEach((dv, i) => {

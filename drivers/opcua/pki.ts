@@ -1,9 +1,11 @@
 // The agent's OPC UA PKI folder: the client certificate (made once, kept), trusted and rejected
 // server certificates. The driver and the `lineside opcua certs|trust` verbs share these paths.
 import { X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { OPCUACertificateManager } from 'node-opcua';
+import type { AgentIdentity } from '../driver.ts';
 
 /** PKI root under the agent's data dir; the runner gives drivers `{dataDir}/drivers/opcua`. */
 export function pkiRoot(driverDir: string): string {
@@ -20,6 +22,44 @@ export const pkiPaths = (root: string) => ({
   rejected: join(root, 'rejected'),
   ownCert: join(root, 'own', 'certs', 'client_certificate.pem'),
 });
+
+export const APPLICATION_NAME = 'Lineside';
+export const applicationUri = () => `urn:${hostname()}:Lineside`;
+
+/**
+ * Subject of the client certificate, as a PLC's operator sees it in the server's list of clients
+ * to trust: the application and agent, and where it stands. Left to node-opcua it would name the
+ * library's makers (O=Sterfive, L=Orleans) and say nothing about which gateway it is.
+ */
+export function clientSubject(agent: AgentIdentity | undefined): { commonName: string; organization: string; organizationalUnit?: string; locality?: string } {
+  const cn = `${APPLICATION_NAME}@${agent?.id ?? hostname()}`.slice(0, 64);
+  const loc = agent?.location;
+  if (!loc) return { commonName: cn, organization: APPLICATION_NAME };
+  return { commonName: cn, organization: loc.enterprise, organizationalUnit: `${loc.area} ${loc.line}`, locality: loc.site };
+}
+
+const creating = new Map<string, Promise<void>>();
+
+/**
+ * Makes the client certificate unless it exists. A kept certificate is never replaced (servers
+ * trusted it as it is): to re-issue it with a new subject, delete `own/` under the PKI folder.
+ */
+export async function ensureClientCertificate(cm: OPCUACertificateManager, root: string, agent: AgentIdentity | undefined): Promise<void> {
+  const file = pkiPaths(root).ownCert;
+  if (existsSync(file) && statSync(file).size > 0) return;
+  // Machines sharing the folder connect at the same moment at start: one creates, the others wait.
+  let pending = creating.get(file);
+  if (!pending) {
+    pending = (async () => {
+      await cm.initialize();
+      if (existsSync(file) && statSync(file).size > 0) return;
+      // Valid from a day back: a PLC whose clock is behind must not find it "not yet valid".
+      await cm.createSelfSignedCertificate({ subject: clientSubject(agent), applicationUri: applicationUri(), dns: [hostname()], startDate: new Date(Date.now() - 86_400_000), validity: 3650, outputFile: file });
+    })().finally(() => creating.delete(file));
+    creating.set(file, pending);
+  }
+  await pending;
+}
 
 /** A certificate manager that never accepts an unknown server certificate (node-opcua's default does). */
 export function createCertificateManager(root: string): OPCUACertificateManager {

@@ -4,7 +4,6 @@
 // new session id or a changed address space all take the same, tested path.
 import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
-import { hostname } from 'node:os';
 import { format } from 'node:util';
 import {
   MessageSecurityMode,
@@ -21,19 +20,11 @@ import {
 } from 'node-opcua';
 import type { Logger } from 'pino';
 import type { OpcuaConnectionConfig } from '../../config/schema/index.ts';
-import { createCertificateManager, formatFingerprint, normaliseFingerprint, pkiPaths } from './pki.ts';
+import type { AgentIdentity } from '../driver.ts';
+import { explainFailure, untrusted, type Verdict } from './diagnose.ts';
+import { APPLICATION_NAME, applicationUri, createCertificateManager, ensureClientCertificate, normaliseFingerprint } from './pki.ts';
 
-export const APPLICATION_NAME = 'Lineside';
-export const applicationUri = () => `urn:${hostname()}:Lineside`;
-
-export class UntrustedServerError extends Error {
-  readonly fingerprint: string;
-  constructor(message: string, fingerprint: string) {
-    super(message);
-    this.name = 'UntrustedServerError';
-    this.fingerprint = fingerprint;
-  }
-}
+export { UntrustedServerError } from './diagnose.ts';
 
 export interface OpcuaLink {
   client: OPCUAClient;
@@ -47,6 +38,10 @@ export interface OpenOptions {
   pkiRoot: string;
   log: Logger;
   onLost: (err: Error) => void;
+  /** Named in the client certificate when it is first made. */
+  agent?: AgentIdentity;
+  /** Called with the server's clock (the response header timestamp) as each response arrives. */
+  onServerTime?: (serverTime: Date | null | undefined) => void;
 }
 
 // node-opcua prints its own warnings to the console; in the agent they belong in the JSON log.
@@ -71,17 +66,11 @@ export function firstDer(chain: Buffer): Buffer {
   return chain.subarray(0, Math.min(chain.length, 2 + n + len));
 }
 
-interface TrustVerdict {
-  fingerprint: string;
-  subject: string;
-  status: StatusCode;
-}
-
 /**
  * Wraps the manager's check so we learn which certificate was judged and can apply a pin.
  * A pin replaces the trust list: only the pinned certificate is accepted, trusted or not.
  */
-function watchTrust(cm: OPCUACertificateManager, pin: string | undefined, verdicts: TrustVerdict[]): void {
+function watchTrust(cm: OPCUACertificateManager, pin: string | undefined, verdicts: Verdict[]): void {
   const original = cm.checkCertificate.bind(cm) as unknown as (chain: Buffer) => Promise<StatusCode>;
   const check = async (chain: Buffer | Buffer[]): Promise<StatusCode> => {
     const der = firstDer(Array.isArray(chain) ? chain[0]! : chain);
@@ -91,7 +80,7 @@ function watchTrust(cm: OPCUACertificateManager, pin: string | undefined, verdic
     let status: StatusCode;
     if (pin !== undefined) status = normaliseFingerprint(fingerprint) === pin ? StatusCodes.Good : StatusCodes.BadCertificateUntrusted;
     else status = await original(Buffer.isBuffer(chain) ? chain : Buffer.concat(chain));
-    verdicts.push({ fingerprint, subject, status });
+    verdicts.push({ fingerprint, subject, good: status.equals(StatusCodes.Good) });
     return status;
   };
   Object.assign(cm, { checkCertificate: check });
@@ -118,7 +107,10 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 export async function openLink(conn: OpcuaConnectionConfig, o: OpenOptions): Promise<OpcuaLink> {
   routeLibraryLogs(o.log);
   const cm = createCertificateManager(o.pkiRoot);
-  const verdicts: TrustVerdict[] = [];
+  // Also for securityMode None: node-opcua makes one on any connect, with its own subject, and a
+  // certificate made once is kept for the secured connections that come later.
+  await ensureClientCertificate(cm, o.pkiRoot, o.agent);
+  const verdicts: Verdict[] = [];
   const pin = conn.serverCertificateFingerprint === undefined ? undefined : normaliseFingerprint(conn.serverCertificateFingerprint);
   watchTrust(cm, pin, verdicts);
   const client = OPCUAClient.create({
@@ -136,6 +128,8 @@ export async function openLink(conn: OpcuaConnectionConfig, o: OpenOptions): Pro
     transportTimeout: conn.timeout,
     defaultTransactionTimeout: conn.timeout,
   });
+  const onServerTime = o.onServerTime;
+  if (onServerTime) client.on('receive_response', (response: { responseHeader?: { timestamp?: Date | null } }) => onServerTime(response.responseHeader?.timestamp));
   let session: ClientSession | undefined;
   let closed = false;
   const lost = (why: string) => {
@@ -146,46 +140,26 @@ export async function openLink(conn: OpcuaConnectionConfig, o: OpenOptions): Pro
     if (closed) return;
     closed = true;
     client.removeAllListeners('connection_lost');
+    client.removeAllListeners('receive_response');
     session?.removeAllListeners('session_closed');
     session?.removeAllListeners('keepalive_failure');
     if (session) await withTimeout(session.close(true), 2000, 'closing the session').catch(() => {});
     await withTimeout(client.disconnect(), 3000, 'disconnecting').catch(() => {});
   };
+  let phase: 'connect' | 'session' = 'connect';
   try {
     await withTimeout(client.connect(conn.endpoint), conn.timeout * 2, `connecting to ${conn.endpoint}`);
+    phase = 'session';
     session = await withTimeout(client.createSession(identity(conn)), conn.timeout, 'creating the session');
   } catch (err) {
     await close();
-    const rejected = verdicts.find((v) => !v.status.equals(StatusCodes.Good));
+    const rejected = verdicts.find((v) => !v.good);
     if (rejected) throw untrusted(rejected, pin, o.pkiRoot);
-    throw explain(err, conn);
+    throw await explainFailure(err, { conn, pkiRoot: o.pkiRoot, serverCertificateAccepted: verdicts.some((v) => v.good), phase });
   }
   client.on('connection_lost', () => lost('connection to the OPC UA server lost'));
   session.on('session_closed', (status: StatusCode) => lost(`session closed by the server (${status.name})`));
   session.on('keepalive_failure', () => lost('session keep-alive failed'));
-  const accepted = verdicts.find((v) => v.status.equals(StatusCodes.Good));
+  const accepted = verdicts.find((v) => v.good);
   return { client, session, serverFingerprint: accepted?.fingerprint, close };
-}
-
-function untrusted(v: TrustVerdict, pin: string | undefined, root: string): UntrustedServerError {
-  const fp = formatFingerprint(v.fingerprint);
-  if (pin !== undefined) {
-    return new UntrustedServerError(`server certificate ${fp} (${v.subject}) does not match the pinned serverCertificateFingerprint ${formatFingerprint(pin)}; refusing to connect`, fp);
-  }
-  return new UntrustedServerError(
-    `server certificate ${fp} (${v.subject}) is not trusted; it was put in ${pkiPaths(root).rejected}. ` +
-      `If it is the right server, run: lineside opcua trust ${fp} --config <your config> (the agent retries on its own)`,
-    fp,
-  );
-}
-
-function explain(err: unknown, conn: OpcuaConnectionConfig): Error {
-  const message = err instanceof Error ? err.message : String(err);
-  if (/cannot find (an )?endpoint|end ?point must exist/i.test(message)) {
-    return new Error(`the server offers no endpoint with securityMode ${conn.securityMode} and securityPolicy ${conn.securityPolicy}; not falling back to a weaker one (see \`lineside opcua browse ${conn.endpoint}\` for what it offers)`);
-  }
-  if (/BadIdentityTokenRejected|BadUserAccessDenied|BadIdentityTokenInvalid/i.test(message)) {
-    return new Error(`the server rejected the user identity (${conn.auth.type}): ${message}`);
-  }
-  return err instanceof Error ? err : new Error(message);
 }

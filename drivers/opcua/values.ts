@@ -45,11 +45,13 @@ export function valueOf(dv: DataValue): Value {
   return scalar(variant.dataType, variant.value);
 }
 
+/** A reading stamped with its receive time `ts`; SourceClock.stamp decides whether `sourceTs` replaces it. */
 export function toReading(tag: string, dv: DataValue, ts: number): Reading {
   const quality = qualityOf(dv.statusCode);
   const reading: Reading = { tag, value: quality === 'bad' ? null : valueOf(dv), quality, ts };
-  const src = dv.sourceTimestamp ?? dv.serverTimestamp;
-  if (src) reading.sourceTs = src.getTime();
+  const src = (dv.sourceTimestamp ?? dv.serverTimestamp)?.getTime();
+  // OPC UA's "no timestamp" is DateTime 0 (1601); such a value has no time of its own.
+  if (src !== undefined && src > 0) reading.sourceTs = src;
   return reading;
 }
 

@@ -1,7 +1,9 @@
 // The whole workflow through the real binary: `lineside run` with a secured OPC UA machine logs
-// the untrusted server certificate with the command to run, `lineside opcua trust` fixes it while
-// the agent keeps running, and `lineside opcua browse` lists a large folder and writes a snippet.
+// the untrusted server certificate once with the command to run, `lineside opcua trust` fixes it
+// while the agent keeps running, and `lineside opcua browse` lists a large folder and writes a
+// snippet; `lineside opcua endpoints` tells what a server offers.
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
@@ -54,7 +56,7 @@ describe('lineside run / opcua verbs against the OPC UA simulator', () => {
     try {
       const warned = await agent.waitFor((l) => typeof l.command === 'string' && l.machine === 'cnc-1');
       assert.equal(String(warned.fingerprint).replace(/:/g, ''), sim.fingerprint.replace(/:/g, ''));
-      assert.match(String(warned.msg), /is not trusted/);
+      assert.match(String(warned.err), /is not trusted/);
       assert.equal(warned.command, `lineside opcua trust ${warned.fingerprint}`);
       assert.ok(!agent.lines.some((l) => l.msg === 'machine connected' && l.machine === 'cnc-1'));
 
@@ -65,7 +67,14 @@ describe('lineside run / opcua verbs against the OPC UA simulator', () => {
       assert.equal(trusted.code, 0, trusted.stderr);
 
       await agent.waitFor((l) => l.msg === 'machine connection recovered' && l.machine === 'cnc-1', 60_000);
+      // Once, although the agent retried with the same certificate until it was trusted.
+      const untrustedWarnings = agent.lines.filter((l) => (l.level as number) >= 40 && JSON.stringify(l).includes('is not trusted'));
+      assert.equal(untrustedWarnings.length, 1, JSON.stringify(untrustedWarnings));
       assert.equal(await agent.stop('SIGTERM'), 0, agent.stderr);
+
+      // The certificate the PLC's operator is asked to trust names this agent and where it stands.
+      const own = JSON.parse((await runCli(['opcua', 'certs', '--config', file, '--json'], { env: ENV })).stdout) as { own: { subject: string } };
+      assert.deepEqual(own.own.subject.split(', ').sort(), ['CN=Lineside@opcua-smoke', 'L=s', 'O=e', 'OU=a l']);
     } finally {
       await agent.stop('SIGKILL');
     }
@@ -80,6 +89,11 @@ describe('lineside run / opcua verbs against the OPC UA simulator', () => {
     const next = Number(/(\d+) BrowseNext/.exec(tree.stderr)?.[1]);
     assert.ok(next >= LOAD / 50 - 1, `continuation points were followed: ${tree.stderr}`);
 
+    // A level of folders only has no variables to read data types of.
+    const folders = await runCli(['opcua', 'browse', sim.endpoint, '--depth', '1', ...common], { env });
+    assert.equal(folders.code, 0, folders.stderr);
+    assert.match(folders.stdout, /^ {2}\+ Machine {2}ns=2;s=Machine$/m);
+
     const snippet = await runCli(['opcua', 'browse', sim.endpoint, '--depth', '2', '--snippet', '^Machine\\.', ...common], { env });
     assert.equal(snippet.code, 0, snippet.stderr);
     const parsed = parse(snippet.stdout) as { tags: Array<{ name: string; nodeId: string }> };
@@ -88,6 +102,26 @@ describe('lineside run / opcua verbs against the OPC UA simulator', () => {
 
     const refused = await runCli(['opcua', 'browse', sim.endpoint, '--data-dir', join(dir, 'elsewhere')]);
     assert.equal(refused.code, 5);
-    assert.match(refused.stderr, /no endpoint with securityMode None/);
+    assert.match(refused.stderr, new RegExp(`no endpoint with securityMode None.*\\(\`lineside opcua endpoints ${sim.endpoint}\` lists what it offers\\)`));
+  });
+
+  it('lists the endpoints the hint points at, and keeps its PKI out of the current directory', async () => {
+    const cwd = tempDir('lineside-opcua-cwd-');
+    const state = join(dir, 'state');
+    const listed = await runCli(['opcua', 'endpoints', sim.endpoint], { cwd, env: { XDG_STATE_HOME: state } });
+    assert.equal(listed.code, 0, listed.stderr);
+    const rows = listed.stdout.trim().split('\n');
+    assert.match(rows[0]!, /^securityMode\s+securityPolicy\s+level\s+auth\.type\s+endpointUrl$/);
+    assert.match(rows[1]!, /^SignAndEncrypt\s+Basic256Sha256\s+\d+\s+username, certificate\s+opc\.tcp:\/\//);
+    assert.ok(rows.some((r) => r.startsWith(`server certificate: ${sim.fingerprint}  `)), listed.stdout);
+    const pki = join(state, 'lineside', 'drivers', 'opcua', 'pki');
+    assert.ok(listed.stderr.includes(`PKI folder: ${pki} `), listed.stderr);
+
+    const browsed = await runCli(['opcua', 'browse', sim.endpoint, '--security-mode', 'SignAndEncrypt', '--security-policy', 'Basic256Sha256', '--username', 'lineside'], { cwd, env: { XDG_STATE_HOME: state, LINESIDE_OPCUA_PASSWORD: 'pw' } });
+    assert.equal(browsed.code, 5);
+    // Outside an agent's data dir the command to trust it needs no flags: the same folder is the default.
+    assert.ok(browsed.stderr.includes(`is not trusted; it was put in ${join(pki, 'rejected')}. If it is the right server, run: lineside opcua trust ${sim.fingerprint}\n`), browsed.stderr);
+    assert.deepEqual(readdirSync(cwd), [], 'nothing written to the current directory');
+    assert.ok(existsSync(join(pki, 'own', 'private', 'private_key.pem')));
   });
 });

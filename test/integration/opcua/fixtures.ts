@@ -14,13 +14,17 @@ export const MACHINE_TAGS = SIM_OPCUA_VARIABLES.map((v) => ({ name: v.field, nod
 
 export class Recorder extends EventEmitter {
   readonly readings: Reading[] = [];
+  /** Date.now() when each of `readings` arrived (a reading's ts may be the server's older time). */
+  readonly arrivals: number[] = [];
   readonly latest = new Map<string, Reading>();
   readonly links: LinkStatus[] = [];
   lostErrors: Error[] = [];
 
   add(rs: Reading[]): void {
+    const at = Date.now();
     for (const r of rs) {
       this.readings.push(r);
+      this.arrivals.push(at);
       this.latest.set(r.tag, r);
     }
     this.emit('update');
@@ -44,6 +48,12 @@ export class Recorder extends EventEmitter {
     });
   }
 
+  /** When the first good reading after `since` arrived, if one did. */
+  firstGoodArrivalAfter(since: number): number | undefined {
+    const i = this.readings.findIndex((r, k) => this.arrivals[k]! > since && r.quality === 'good');
+    return i < 0 ? undefined : this.arrivals[i];
+  }
+
   values(): Record<string, unknown> {
     return Object.fromEntries([...this.latest].map(([k, r]) => [k, r.value]));
   }
@@ -54,6 +64,15 @@ export class Recorder extends EventEmitter {
 
   sink(): MachineSink {
     return { readings: (_m, rs) => this.add(rs), link: (_m, s) => { this.links.push({ ...s }); this.emit('update'); } };
+  }
+}
+
+/** For state that changes without an event to await: checks `cond` every 50 ms until the deadline. */
+export async function pollUntil(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 

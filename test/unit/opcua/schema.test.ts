@@ -18,6 +18,6 @@ describe('OPC UA connection schema', () => {
 
   it('fills the defaults the driver relies on', () => {
     const c = opcuaConnectionSchema.parse({ endpoint: 'opc.tcp://h:4840' });
-    assert.deepEqual([c.mode, c.securityMode, c.auth.type, c.maxItemsPerSubscription, c.publishingInterval, c.keepAliveCount], ['subscribe', 'None', 'anonymous', 1000, 1000, 10]);
+    assert.deepEqual([c.mode, c.securityMode, c.auth.type, c.maxItemsPerSubscription, c.publishingInterval, c.keepAliveCount, c.maxClockSkew], ['subscribe', 'None', 'anonymous', 1000, 1000, 10, 300_000]);
   });
 });

@@ -66,6 +66,13 @@ export class MachinePipeline {
   #linkUp = true;
   #linkUpAt = Number.NEGATIVE_INFINITY;
   #lastGood: number | undefined;
+  /**
+   * The data stopped for `staleAfter` (no good reading). The gap is then unknown from the last
+   * good reading on, the instant from which the parts counted across it are excluded too.
+   */
+  #stale = false;
+  /** The input is known complete up to here (the end of a replayed export), past the last reading. */
+  #complete = Number.NEGATIVE_INFINITY;
   #lastIncrease: number | undefined;
   #evalTime: number;
   #accounted: number;
@@ -92,7 +99,7 @@ export class MachinePipeline {
     this.#values = { ...(s?.signals ?? {}) };
     this.#counts = new PartCounts(o.machine.signals, s);
     this.#book = new PeriodBook(o.calendar, o.config.oee.periods, s?.open, s?.closed);
-    this.#telemetry = new TelemetryThrottle(o.machine.telemetry.interval, o.machine.telemetry.tags, s?.telemetry);
+    this.#telemetry = new TelemetryThrottle(o.machine.telemetry.interval, o.machine.telemetry.tags, o.machine.pollInterval, s?.telemetry);
     if (s) {
       this.#evalTime = s.evalTime;
       this.#accounted = s.accounted;
@@ -130,21 +137,28 @@ export class MachinePipeline {
 
   readings(readings: Reading[]): void {
     if (readings.length === 0) return;
+    let latest = Number.NEGATIVE_INFINITY;
+    let good = false;
+    for (const r of readings) {
+      if (r.ts > latest) latest = r.ts;
+      if (r.quality === 'good') good = true;
+    }
+    const ts = Math.max(latest, this.#clock());
+    // Timed changes before the readings first, on the values as they were (a debounce that ran
+    // out while waiting for this reading decided on the old values); at `ts` itself the new values
+    // decide. A good reading confirms that the data kept coming up to its own time.
+    this.#advance(ts, true, good);
     const mapped = this.#signals.apply(readings, this.#values);
-    const ts = Math.max(mapped.ts, this.#clock());
-    // Timed changes before the readings first; at `ts` itself the new values decide.
-    this.#advance(ts, true);
-    if (mapped.good) this.#lastGood = ts;
+    if (mapped.good) {
+      this.#lastGood = ts;
+      this.#stale = false;
+    }
     if (this.#byException) this.#qualities(readings);
     if (mapped.counters.length) this.#count(mapped.counters, ts);
-    this.#evalAt(ts);
+    // Bad readings do not move the final timeline past the last good one.
+    this.#evalAt(Math.max(this.#evalTime, Math.min(ts, this.#holdUntil())));
     this.#telemetry.offer(readings);
-    const due = this.#telemetry.due(ts);
-    if (due.length) {
-      const out: Record<string, unknown> = {};
-      for (const [tag, v] of due) out[tag] = { value: v.value, quality: v.quality, ts: iso(v.ts) };
-      this.#emit('telemetry', SCHEMA.telemetry, ts, { values: out });
-    }
+    this.#sendTelemetry(ts);
     this.#live(ts);
   }
 
@@ -153,8 +167,16 @@ export class MachinePipeline {
     this.#advance(at);
     const up = status.state === 'connected';
     if (up && !this.#linkUp) this.#linkUpAt = at;
+    if (!up && this.#linkUp) {
+      // The consumers of telemetry learn of the loss from the values' quality, not only from state.
+      this.#telemetry.lost(at);
+      this.#sendTelemetry(at);
+    }
     this.#linkUp = up;
-    this.#evalAt(at);
+    // A lost link ends the data where the last good reading was (the time since then is not
+    // final yet, see #holdUntil); the clock then goes on to the loss itself.
+    this.#evalAt(this.#evalTime);
+    this.#advance(at);
   }
 
   /** Advance the clock with no new readings: boundaries, staleness, debounce, live figures. */
@@ -162,7 +184,7 @@ export class MachinePipeline {
     // Time-driven changes strictly before `now`; a reading stamped `now` may still arrive and
     // must decide the state at `now` itself. Accounting up to `now` is safe either way.
     this.#advance(now, true);
-    this.#account(this.#st.committedUntil(Math.max(now, this.#evalTime)));
+    this.#account(Math.min(this.#st.committedUntil(Math.max(now, this.#evalTime)), this.#holdUntil()));
     this.#live(Math.max(now, this.#accounted));
   }
 
@@ -240,13 +262,42 @@ export class MachinePipeline {
 
   // --- time -------------------------------------------------------------------------------
 
-  #advance(now: number, exclusive = false): void {
+  /**
+   * Evaluate the time-driven changes up to `now`. While the data is fresh, time after the last
+   * good reading is not final: the next reading confirms it (`confirmed`), or `staleAfter`
+   * without one turns it unknown from that reading on.
+   */
+  #advance(now: number, exclusive = false, confirmed = false): void {
+    if (!this.#stale && now >= this.#staleAt()) this.#goStale();
+    const limit = confirmed ? now : Math.min(now, this.#holdUntil());
+    const open = exclusive && limit === now;
     for (;;) {
-      const t = Math.min(this.#after(this.#calNext), this.#after(this.#staleAt()), this.#after(this.#idleAt()), this.#after(this.#st.confirmAt()));
-      if (exclusive ? t >= now : t > now) break;
+      const t = Math.min(this.#after(this.#calNext), this.#after(this.#idleAt()), this.#after(this.#st.confirmAt()));
+      if (open ? t >= limit : t > limit) break;
       this.#evalAt(t);
     }
-    if (!exclusive && now > this.#evalTime) this.#evalAt(now);
+    if (!open && limit > this.#evalTime) this.#evalAt(limit);
+  }
+
+  /** Where the final timeline ends while the data is fresh: at the last good reading (or where the input is known complete). */
+  #holdUntil(): number {
+    return !this.#stale && this.#linkUp && this.#lastGood !== undefined && Number.isFinite(this.#staleAfter) ? Math.max(this.#lastGood, this.#complete) : Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * Every reading up to `t` has arrived (a replayed export ends here): the last values hold until
+   * `t`, so periods up to it can close. Data older than `staleAfter` by then still turns unknown.
+   */
+  dataComplete(t: number): void {
+    const at = Math.max(t, this.#clock());
+    if (!this.#stale && at >= this.#staleAt()) this.#goStale();
+    this.#complete = at;
+    this.#advance(at);
+  }
+
+  #goStale(): void {
+    this.#stale = true;
+    this.#evalAt(Math.max(this.#lastGood!, this.#evalTime));
   }
 
   #after(t: number): number {
@@ -284,7 +335,7 @@ export class MachinePipeline {
     }
     this.#evalTime = t;
     this.#handle(this.#st.settle(t));
-    const communicating = this.#linkUp && this.#lastGood !== undefined && this.#lastGood >= this.#linkUpAt && t < this.#lastGood + this.#staleAfter && (!this.#byException || this.#goodTags > 0);
+    const communicating = this.#linkUp && this.#lastGood !== undefined && this.#lastGood >= this.#linkUpAt && !this.#stale && (!this.#byException || this.#goodTags > 0);
     const running = this.#signals.countsRunning ? this.#lastIncrease !== undefined && t < this.#lastIncrease + this.#runWindow() : this.#values.running === true;
     const raw = deriveState({
       communicating,
@@ -404,6 +455,14 @@ export class MachinePipeline {
       if (this.#periodsEnabled(p.kind)) this.#emit('oee', SCHEMA.oee, ts, this.#periodBody(p, f));
       if (p.job) this.#emit('job', SCHEMA.job, ts, jobResultBody(p.job, p.end!, f, p.revision));
     }
+  }
+
+  #sendTelemetry(ts: number): void {
+    const due = this.#telemetry.due(ts);
+    if (!due.length) return;
+    const out: Record<string, unknown> = {};
+    for (const [tag, v] of due) out[tag] = { value: v.value, quality: v.quality, ts: iso(v.ts) };
+    this.#emit('telemetry', SCHEMA.telemetry, ts, { values: out });
   }
 
   #emit(kind: EventKind, schema: string, ts: number, body: Record<string, unknown>): void {

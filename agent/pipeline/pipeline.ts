@@ -88,6 +88,13 @@ export class Pipeline implements MachineSink, CommandTarget {
     });
   }
 
+  /** The input holds every reading up to `t` (the end of a replayed export). */
+  dataComplete(t: number): void {
+    this.#run(() => {
+      for (const m of this.#machines.values()) m.dataComplete(t);
+    });
+  }
+
   /** Publish every machine's live figures now (end of a replay). */
   publishLive(now: number): void {
     this.#run(() => {

@@ -81,8 +81,9 @@ describe('communication loss', () => {
   it('excludes the outage time and the parts counted across it together', () => {
     const h = run(true);
     const hour = h.oee('hour:2026-11-23T06:00:00.000Z')!;
-    assert.equal(hour.times.unknown, 10 * MIN);
-    assert.equal(hour.times.planned, 50 * MIN);
+    // From the last good reading (06:19:50) on: the time of the parts excluded with the gap.
+    assert.equal(hour.times.unknown, 10 * MIN + 10_000);
+    assert.equal(hour.times.planned, 50 * MIN - 10_000);
     assert.equal(hour.counts.excluded, 9 * 60 + 9, 'the parts of the gap and of the first reading after it');
     assert.equal(hour.counts.total, 9 * 359 - (9 * 60 + 9));
     assert.ok(hour.flags.includes('parts-excluded-communication-loss'));
@@ -93,7 +94,7 @@ describe('communication loss', () => {
   it('counts the outage as stop time and keeps its parts when exclusion is off', () => {
     const hour = run(false).oee('hour:2026-11-23T06:00:00.000Z')!;
     assert.equal(hour.times.planned, HOUR);
-    assert.equal(hour.times.stop, 10 * MIN);
+    assert.equal(hour.times.stop, 10 * MIN + 10_000);
     assert.equal(hour.counts.total, 9 * 359);
     assert.equal(hour.counts.excluded, 0);
   });
@@ -114,12 +115,13 @@ describe('communication loss', () => {
       h.read(t, { running: true, partCount: parts, rejectCount: 0, faultCode: 0, mode: 1 });
     }
     const shift = h.oee('shift:early:2026-11-23')!;
-    assert.equal(shift.times.unknown, 30 * MIN);
+    // Unknown from the last good reading (06:49:50) until the link is back at 07:20.
+    assert.equal(shift.times.unknown, 30 * MIN + 10_000);
     // The 15-minute break was never planned production time, with or without communication.
     assert.equal(shift.times.plannedStop, 15 * MIN);
     assert.equal(shift.times.planned, 105 * MIN);
-    assert.equal(shift.times.stop, 15 * MIN);
-    assert.equal(shift.times.run, 90 * MIN);
+    assert.equal(shift.times.stop, 15 * MIN + 10_000);
+    assert.equal(shift.times.run, 90 * MIN - 10_000);
     // After the shift, with no communication, the hour is not planned production time either.
     h.pipeline.link('m1', { state: 'disconnected', since: T0 + 2 * HOUR + 20_000, reconnects: 1, polls: 0, pollErrors: 2, overruns: 0 });
     h.pipeline.tick(T0 + 3 * HOUR + 10_000);
@@ -156,7 +158,8 @@ describe('communication loss', () => {
       h.read(t, { running: true, partCount: parts, rejectCount: 0, faultCode: 0, mode: 1 });
     }
     const hour = h.oee('hour:2026-11-23T06:00:00.000Z')!;
-    assert.equal(hour.times.unknown, 10 * MIN);
+    // From the last good reading before the loss (06:19:50): the time of every part excluded.
+    assert.equal(hour.times.unknown, 10 * MIN + 10_000);
     // Every part made while the state was unknown is excluded with that time, not only the straggler's.
     assert.equal(hour.counts.excluded, 9 * 61);
     assert.equal(hour.counts.total, 9 * 359 - 9 * 61);
@@ -187,7 +190,8 @@ describe('communication loss', () => {
     h.pipeline.tick(T0 + 5 * MIN);
     const s = h.of('state').map((e) => e.body as Record<string, any>);
     assert.equal(s.at(-1)!.state, 'unknown');
-    assert.equal(s.at(-1)!.since, new Date(T0 + 30_000).toISOString());
+    // Found out 30 s (staleAfter) later, but unknown from the last good reading on.
+    assert.equal(s.at(-1)!.since, new Date(T0).toISOString());
   });
 });
 

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { BODY_SCHEMAS } from '../../../agent/contract/payloads.ts';
-import { replay, type ReplayLine } from '../../../agent/cli/replay.ts';
+import type { ReplayLine } from '../../../agent/replay/input.ts';
+import { replay } from '../../../agent/replay/run.ts';
 import { HOUR, Harness, makeConfig } from './harness.ts';
 
 const T0 = Date.UTC(2026, 10, 23, 5, 30); // 06:30 Berlin, Monday

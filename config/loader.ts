@@ -64,6 +64,16 @@ export function parseConfigSections<K extends Section>(text: string, file: strin
   return { config, file: resolve(file) };
 }
 
+/**
+ * Validate the file against a verb's own schema. `unread` removes what the verb ignores from the
+ * document before `${VAR}` substitution, so those parts need neither be valid nor have their
+ * variables set (`lineside replay` reads no connection details).
+ */
+export function loadConfigAs<S extends z.ZodType>(file: string, schema: S, unread: (doc: YAML.Document) => void, opts: LoadOptions = {}): { config: z.output<S>; file: string } {
+  const config = parseWith(schema, readConfigFile(file), file, opts, undefined, unread) as z.output<S>;
+  return { config, file: resolve(file) };
+}
+
 /** Read, parse and validate a config file. Throws ConfigError listing every problem. */
 export function loadConfig(file: string, opts: LoadOptions = {}): LoadedConfig {
   return parseConfig(readConfigFile(file), file, opts);
@@ -82,7 +92,7 @@ function readConfigFile(file: string): string {
   }
 }
 
-function parseWith(schema: z.ZodType, text: string, file: string, opts: LoadOptions, sections?: readonly string[]): unknown {
+function parseWith(schema: z.ZodType, text: string, file: string, opts: LoadOptions, sections?: readonly string[], unread?: (doc: YAML.Document) => void): unknown {
   const name = opts.displayName ?? basename(file);
   const lc = new LineCounter();
   const doc = YAML.parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true, keepSourceTokens: false });
@@ -94,6 +104,7 @@ function parseWith(schema: z.ZodType, text: string, file: string, opts: LoadOpti
   if (sections && YAML.isMap(doc.contents)) {
     doc.contents.items = doc.contents.items.filter((p) => YAML.isScalar(p.key) && sections.includes(String(p.key.value)));
   }
+  unread?.(doc);
   const { problems, retyped } = substituteDocument(doc, opts.env ?? process.env);
   const issues: ConfigIssue[] = problems.map((p) => ({ file: name, ...position(lc, p.node), path: formatPath(pathOf(doc, p.node)), message: p.message }));
   const result = validateRetyped(schema, doc, retyped);

@@ -1,5 +1,7 @@
 // Loading --config for a verb: problems go to stderr, located, and the process exits 1.
-import { ConfigError, loadConfig, loadConfigSections, type LoadedConfig, type LoadedSections, type Section } from '../../config/loader.ts';
+import type YAML from 'yaml';
+import type { z } from 'zod';
+import { ConfigError, loadConfig, loadConfigAs, loadConfigSections, type LoadedConfig, type LoadedSections, type Section } from '../../config/loader.ts';
 import { dataDirProblem } from '../../config/data-dir.ts';
 import { formatIssue } from '../../config/issues.ts';
 import { EXIT } from './exit-codes.ts';
@@ -11,6 +13,11 @@ export function loadConfigOrExit(file: string): LoadedConfig {
 /** For verbs that use only some sections: the rest of the file (and its `${VAR}`s) is left alone. */
 export function loadConfigSectionsOrExit<K extends Section>(file: string, sections: readonly K[]): LoadedSections<K> {
   return orExit(file, () => loadConfigSections(file, sections));
+}
+
+/** For verbs with a schema of their own (see loadConfigAs). */
+export function loadConfigAsOrExit<S extends z.ZodType>(file: string, schema: S, unread: (doc: YAML.Document) => void): { config: z.output<S>; file: string } {
+  return orExit(file, () => loadConfigAs(file, schema, unread));
 }
 
 /**

@@ -42,7 +42,17 @@ export const statesSchema = z
   })
   .describe('State machine tuning.');
 
-const base = {
+/** The signals of a sim machine that maps none itself: the simulator's own tags. */
+export const SIM_SIGNALS = {
+  running: { tag: 'running', invert: false },
+  partCount: { tag: 'partCount', width: 32 },
+  rejectCount: { tag: 'rejectCount', width: 32 },
+  faultCode: { tag: 'faultCode' },
+  changeover: { tag: 'mode', equals: 2, invert: false },
+} satisfies z.input<typeof signalsSchema>;
+
+/** What every machine has, whatever its driver (`lineside replay` reads machines as these alone). */
+export const machineFields = {
   id: topicLevel('a machine id').describe('Machine id; a topic level and the key of everything published for it.'),
   name: text().optional().describe('Human name, for dashboards.'),
   pollInterval: duration({ min: '10ms', max: '1h' }).prefault('1s').describe('How often polled tags are read.'),
@@ -62,19 +72,13 @@ const base = {
 export const machineSchema = z.discriminatedUnion(
   'driver',
   [
-    z.strictObject({ ...base, driver: z.literal('modbus').describe('Modbus TCP / RTU.'), connection: modbusConnectionSchema, tags: z.array(modbusTagSchema).min(1, { error: 'expected at least one tag' }).describe('Registers read from the device.') }),
-    z.strictObject({ ...base, driver: z.literal('opcua').describe('OPC UA client.'), connection: opcuaConnectionSchema, tags: z.array(opcuaTagSchema).min(1, { error: 'expected at least one tag' }).describe('Variables read or monitored.') }),
+    z.strictObject({ ...machineFields, driver: z.literal('modbus').describe('Modbus TCP / RTU.'), connection: modbusConnectionSchema, tags: z.array(modbusTagSchema).min(1, { error: 'expected at least one tag' }).describe('Registers read from the device.') }),
+    z.strictObject({ ...machineFields, driver: z.literal('opcua').describe('OPC UA client.'), connection: opcuaConnectionSchema, tags: z.array(opcuaTagSchema).min(1, { error: 'expected at least one tag' }).describe('Variables read or monitored.') }),
     z.strictObject({
-      ...base,
+      ...machineFields,
       driver: z.literal('sim').describe('Built-in simulated machine.'),
       connection: simConnectionSchema.prefault({}),
-      signals: signalsSchema.prefault({
-        running: { tag: 'running', invert: false },
-        partCount: { tag: 'partCount', width: 32 },
-        rejectCount: { tag: 'rejectCount', width: 32 },
-        faultCode: { tag: 'faultCode' },
-        changeover: { tag: 'mode', equals: 2, invert: false },
-      }),
+      signals: signalsSchema.prefault(SIM_SIGNALS),
     }),
   ],
   { error: 'expected driver sim | modbus | opcua' },

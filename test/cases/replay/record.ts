@@ -5,10 +5,12 @@
 // 18:00, a 15-minute communication outage in the late shift, and one job order.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../../../config/loader.ts';
+import { loadConfig, loadConfigAs } from '../../../config/loader.ts';
+import { replayConfigSchema, unreadByReplay } from '../../../config/schema/replay.ts';
 import { SimMachine } from '../../../drivers/sim/model.ts';
 import { simSettings } from '../../../drivers/sim/driver.ts';
-import { parseReplayInput, replay } from '../../../agent/cli/replay.ts';
+import { parseJsonLines } from '../../../agent/replay/jsonl.ts';
+import { replay } from '../../../agent/replay/run.ts';
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 export const CONFIG_FILE = here('./lineside.yaml');
@@ -40,8 +42,8 @@ export function recordReadings(): string {
     }
     if (down) line({ ts: t, link: 'connected' });
     down = false;
-    if (t === Date.parse('2026-11-23T05:00:00Z')) line({ ts: t, startJob: { orderId: 'PO-4711', product: 'bracket-a', idealCycleTime: 900, targetQuantity: 20000 } });
-    if (t === Date.parse('2026-11-23T13:00:00Z')) line({ ts: t, endJob: 'PO-4711' });
+    if (t === Date.parse('2026-11-23T05:00:00Z')) line({ ts: t, cmd: 'job', payload: { commandId: 'PO-4711-start', action: 'start', orderId: 'PO-4711', product: 'bracket-a', idealCycleTime: 900, target: 20000 } });
+    if (t === Date.parse('2026-11-23T13:00:00Z')) line({ ts: t, cmd: 'job', payload: { commandId: 'PO-4711-end', action: 'end', orderId: 'PO-4711' } });
     // The PLC's counters are reset to zero at 18:00 local.
     if (t >= RESET_AT && !offset) offset = { parts: s.partCount, rejects: s.rejectCount };
     const values: Record<string, unknown> = {
@@ -62,8 +64,8 @@ export function recordReadings(): string {
 }
 
 export function expectedOutput(readings: string): string {
-  const { config } = loadConfig(CONFIG_FILE);
-  const { lines, problems } = parseReplayInput(readings, config);
+  const { config } = loadConfigAs(CONFIG_FILE, replayConfigSchema, unreadByReplay);
+  const { lines, problems } = parseJsonLines(readings, config);
   if (problems.length) throw new Error(problems.join('\n'));
   const out: string[] = [];
   replay(config, lines, (l) => out.push(l));

@@ -30,7 +30,7 @@ const t = performance.now();
 await publisher.start();
 await new Promise<void>((resolve) => {
   const check = setInterval(() => {
-    if (publisher.stats().acked >= count) {
+    if (publisher.mqttStats().acked >= count) {
       clearInterval(check);
       resolve();
     }

@@ -35,14 +35,20 @@ const PARAMETERS: Record<string, string> = {
 const cmdCodes = () =>
   (Object.entries(ERRORS) as Array<[string, ErrorCodeInfo]>).filter(([, i]) => i.where.includes('command-reply')).map(([c, i]) => `- \`${c}\`: ${i.meaning}`).join('\n');
 
+/** The contract's release: 1.x.y for topic version v1 (docs/CONTRACT.md, "Versioning"). */
+export const CONTRACT_RELEASE = '1.1.0';
+
 const DESCRIPTION = `The MQTT contract of Lineside, the shop-floor edge gateway: every topic the agent publishes and
 subscribes to, with the JSON Schema of every payload. Generated from the agent's own schemas
 (agent/contract/); guarantees and versioning policy: docs/CONTRACT.md.
 
 - QoS 1, at-least-once. De-duplicate on \`msgId\`; find gaps with \`seq\` (per agent, strictly increasing).
-- Order is kept per agent (and so per machine); \`replay: true\` marks a message that waited in the outbox.
+- Order is kept per lane: live messages in \`seq\` order, and a backlog drained after an outage (\`replay: true\`)
+  in \`seq\` order beside them. Order a machine's facts by \`ts\`. With \`mqtt.ordering: strict\` the agent
+  keeps one stream in \`seq\` order (live waits behind the backlog).
 - Closed OEE periods and downtime events can be republished with a higher \`revision\`: the latest revision wins.
-- Drop reports (\`lineside.outbox-drop/1\` on \`.../{machine}/event\`) name the seqs discarded on purpose.
+- Drop reports (\`lineside.outbox-drop/2\` on \`.../{machine}/event\`) name every seq discarded on purpose, and
+  which of them may have arrived all the same.
 - Error codes: docs/ERRORS.md.`;
 
 export function asyncApiDocument(): Record<string, unknown> {
@@ -90,7 +96,7 @@ export function asyncApiDocument(): Record<string, unknown> {
     id: 'urn:lineside:mqtt:v1',
     info: {
       title: 'Lineside MQTT contract',
-      version: `1.0.0`,
+      version: CONTRACT_RELEASE,
       description: DESCRIPTION,
       license: { name: 'Apache-2.0' },
     },

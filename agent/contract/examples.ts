@@ -69,13 +69,15 @@ export const EXAMPLES = {
     targetQuantity: 800,
     complete: true,
   }),
-  outboxDrop: env('lineside.outbox-drop/1', 1206, {
+  outboxDrop: env('lineside.outbox-drop/2', 1206, {
     event: 'outbox-drop',
     reason: 'maxAge',
     count: 5400,
     byKind: { telemetry: 5400 },
     firstSeq: 100,
     lastSeq: 5620,
+    seqs: [[100, 2999], [3221, 5620]],
+    maybeDelivered: [[100, 163]],
     fromTs: '2026-02-23T06:14:05.120Z',
     toTs: '2026-02-23T07:44:05.120Z',
   }),

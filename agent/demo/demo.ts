@@ -121,7 +121,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       frame() {
         const links: Record<string, string> = {};
         for (const [id, s] of Object.entries(agent.fleet.status())) links[id] = s.state;
-        const p = agent.out.publisher.stats();
+        const p = agent.out.publisher.mqttStats();
         return view.frame(Date.now() - t0, now(), { brokerConnected: p.connected, outboxDepth: agent.out.outbox.stats().depth, sent: p.acked, links });
       },
       stop: stopAll,

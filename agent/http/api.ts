@@ -9,7 +9,8 @@ import type { Fleet } from '../machines/fleet.ts';
 import type { LiveValues } from '../machines/live-values.ts';
 import { historyQuery, machinesQuery, oeeQuery, type MachineDetail, type MachineSummary } from './api-schema.ts';
 import { decodeCursor, fillPage, linkHeader } from './page.ts';
-import { HttpError, type RequestContext, type Router } from './router.ts';
+import { query } from './query.ts';
+import { HttpError, type Router } from './router.ts';
 
 export interface ReadApiDeps {
   config: LinesideConfig;
@@ -28,22 +29,6 @@ const historyKey = z.tuple([z.number().int(), z.string()]);
 
 /** `rows` holds one more than the page, so the page knows whether another follows. */
 const historyPage = (rows: HistoryRow[], limit: number) => fillPage(rows, limit, (r) => r.body, (r) => [r.start, r.id]);
-
-/** Query parameters validated by a schema; every problem is a 400 naming the parameter. */
-function query<T extends z.ZodType>(ctx: RequestContext, schema: T): z.infer<T> {
-  const params: Record<string, string> = {};
-  for (const [k, v] of ctx.url.searchParams) {
-    if (k in params) throw new HttpError(400, E.LS_HTTP_BAD_REQUEST, `${k}: given more than once`);
-    params[k] = v;
-  }
-  const r = schema.safeParse(params);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const where = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : issue.path.join('.') || '(query)';
-    throw new HttpError(400, E.LS_HTTP_BAD_REQUEST, `${where}: ${issue.code === 'unrecognized_keys' ? 'unknown parameter' : issue.message}`);
-  }
-  return r.data;
-}
 
 function window(q: { from?: string | undefined; to?: string | undefined }, now: number): { from: number; to: number } {
   const to = q.to ? Date.parse(q.to) : now;

@@ -3,6 +3,7 @@
 import YAML from 'yaml';
 import { z } from 'zod';
 import { ERRORS, type ErrorCodeInfo } from '../errors.ts';
+import { deadLettersQuery, deadLettersResponse, destinationsResponse } from './destinations-schema.ts';
 import { downtimeResponse, errorResponse, healthResponse, historyQuery, machineDetail, machinesQuery, machinesResponse, oeeQuery, oeeResponse, readyResponse } from './api-schema.ts';
 
 const json = (s: z.ZodType) => {
@@ -102,6 +103,23 @@ export function openApiDocument(): Record<string, unknown> {
           ...auth,
           parameters: queryParams(historyQuery),
           responses: { 200: page('A page of events.', downtimeResponse), ...error(400, 'Invalid query'), ...error(404, 'No such machine'), ...error(503, 'History not open'), ...error(401, 'Token missing or wrong') },
+        },
+      },
+      '/api/v1/destinations': {
+        get: {
+          operationId: 'listDestinations',
+          summary: 'Every way out (MQTT, webhooks): whether it delivers, what waits for it, how fast it drains (rate, ETA), its last error and its dead letters.',
+          ...auth,
+          responses: { 200: { description: 'The destinations.', content: content(destinationsResponse) }, ...error(401, 'Token missing or wrong') },
+        },
+      },
+      '/api/v1/destinations/{name}/dead-letters': {
+        get: {
+          operationId: 'listDeadLetters',
+          summary: 'Messages a destination refused for good (e.g. a webhook answering 400), oldest first. `lineside dead-letters resend` sends them again.',
+          ...auth,
+          parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' }, description: 'Destination name (`mqtt`, `webhook:{name}`).' }, ...queryParams(deadLettersQuery)],
+          responses: { 200: page('A page of dead letters.', deadLettersResponse), ...error(400, 'Invalid query'), ...error(404, 'No such destination'), ...error(401, 'Token missing or wrong') },
         },
       },
     },

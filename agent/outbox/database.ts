@@ -24,6 +24,23 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 -- The sequence high-water mark lives apart from the rows so an emptied outbox keeps it.
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+-- Per destination: the seqs it has (ranges, JSON) and the highest seq ever handed to it.
+CREATE TABLE IF NOT EXISTS cursors (
+  dest      TEXT    PRIMARY KEY,
+  acked     TEXT    NOT NULL,
+  sent_high INTEGER NOT NULL
+) WITHOUT ROWID;
+-- Messages a destination refused for good; the row stays in outbox until it is sent again or dropped.
+CREATE TABLE IF NOT EXISTS dead_letters (
+  dest     TEXT    NOT NULL,
+  seq      INTEGER NOT NULL,
+  at       INTEGER NOT NULL,
+  code     TEXT    NOT NULL,
+  reason   TEXT    NOT NULL,
+  requeued INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (dest, seq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS dead_letters_seq ON dead_letters (seq);
 -- The pipeline's state, committed in the same transaction as the events it emitted.
 CREATE TABLE IF NOT EXISTS saved_state (
   key      TEXT    PRIMARY KEY,
@@ -105,8 +122,14 @@ export type Statements = ReturnType<typeof prepareStatements>;
 export function prepareStatements(db: Db) {
   return {
     insert: db.prepare<[number, string, string, string, number, number, string]>('INSERT INTO outbox (seq, machine, kind, schema, ts, prio, body) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-    del: db.prepare<[number]>('DELETE FROM outbox WHERE seq = ?'),
-    lease: db.prepare<[number, number], LeasedRow>(`SELECT seq, machine, kind, schema, ts, body, ${SIZE_SQL} AS size FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?`),
+    rows: db.prepare<[number, number, number], LeasedRow>(`SELECT seq, machine, kind, schema, ts, body, ${SIZE_SQL} AS size FROM outbox WHERE seq BETWEEN ? AND ? ORDER BY seq LIMIT ?`),
+    /** What a range delete frees: rows that no dead letter holds. */
+    measureRange: db.prepare<[number, number], { n: number; bytes: number | null }>(`SELECT count(*) AS n, sum(${SIZE_SQL}) AS bytes FROM outbox WHERE seq BETWEEN ? AND ? AND seq NOT IN (SELECT seq FROM dead_letters)`),
+    deleteRange: db.prepare<[number, number]>('DELETE FROM outbox WHERE seq BETWEEN ? AND ? AND seq NOT IN (SELECT seq FROM dead_letters)'),
+    loadCursors: db.prepare<[], { dest: string; acked: string; sent_high: number }>('SELECT dest, acked, sent_high FROM cursors'),
+    saveCursor: db.prepare<[string, string, number]>('INSERT INTO cursors (dest, acked, sent_high) VALUES (?, ?, ?) ON CONFLICT(dest) DO UPDATE SET acked = excluded.acked, sent_high = excluded.sent_high'),
+    deleteCursor: db.prepare<[string]>('DELETE FROM cursors WHERE dest = ?'),
+    existingSeqs: db.prepare<[], { seq: number }>('SELECT seq FROM outbox ORDER BY seq'),
     getSeq: db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'seq'"),
     setSeq: db.prepare<[number]>("INSERT INTO meta (key, value) VALUES ('seq', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
     aggregate: db.prepare<[], { n: number; bytes: number | null }>(`SELECT count(*) AS n, sum(${SIZE_SQL}) AS bytes FROM outbox`),

@@ -1,24 +1,33 @@
-// Drains the outbox to the broker: leases committed rows in seq order, keeps up to `inflight`
-// QoS 1 publishes awaiting PUBACK, and acks each row in the outbox when its PUBACK arrives.
-// One connection, one ordered stream: the broker sees every machine's messages in seq order.
-// After a (re)connect everything unacknowledged is released and resent from the oldest, with
-// `replay: true`, paced at mqtt.replayRate; the retained status topic gets the birth message.
+// The MQTT destination: takes rows through its outbox cursor, keeps up to `inflight` QoS 1
+// publishes awaiting PUBACK, and acks each row in the outbox when its PUBACK arrives. At a
+// (re)connect everything unacknowledged is the backlog: it drains oldest first with
+// `replay: true`, paced at mqtt.replayRate, while live messages go out at once beside it (two
+// lanes, each in seq order). `mqtt.ordering: strict` keeps one stream in seq order instead.
+// The retained status topic gets the birth message. A publish the broker refuses for good (an
+// MQTT 5 reason code, see rejections.ts) goes to the dead letter.
 import mqtt, { type IConnackPacket, type MqttClient } from 'mqtt';
 import type { EventKind } from '../events.ts';
 import type { Logger } from '../log.ts';
 import { redactUrlCredentials } from '../../config/redact.ts';
-import type { Component } from '../lifecycle/component.ts';
 import { withTimeout } from '../lifecycle/component.ts';
+import { RateMeter, type Destination, type DestinationStats } from '../destinations/destination.ts';
 import { Backoff, delay } from '../lifecycle/backoff.ts';
 import { Incidents, type Incident } from '../lifecycle/incident.ts';
 import { encodeEnvelope } from '../contract/envelope.ts';
 import { machineTopic, statusTopic, type TopicRoot } from '../contract/topics.ts';
 import type { Outbox, OutboxRow } from '../outbox/outbox.ts';
+import type { DestinationCursor } from '../outbox/cursor.ts';
 import { clientOptions, offlineStatus, onlineStatus, type MqttConfig } from './client-options.ts';
-import { ReplayPacer, type ReplayProgress } from './replay-pacer.ts';
+import { judgeRejection } from './rejections.ts';
+import { ReplayPacer, type ReplayProgress } from '../destinations/replay-pacer.ts';
 import { E } from '../errors.ts';
 
-export type OutboxPort = Pick<Outbox, 'lease' | 'ack' | 'release' | 'onCommit' | 'lastSeq' | 'stats'>;
+export type OutboxPort = Pick<Outbox, 'cursor' | 'acked' | 'deadLetter' | 'onCommit' | 'lastSeq' | 'stats' | 'oldestAgeMs' | 'deadLetterCounts'>;
+
+/** The destination name of the MQTT publisher in the outbox. */
+export const MQTT_DESTINATION = 'mqtt';
+/** A refused publish that may succeed later waits at least this long before it goes again. */
+const RETRY_PAUSE_MS = 1000;
 
 export interface PublisherOptions {
   config: MqttConfig;
@@ -44,16 +53,18 @@ export interface PublisherStats {
   inflight: number;
   published: number;
   acked: number;
-  /** Publishes the broker refused or did not acknowledge (each goes again later). */
+  /** Publishes the broker refused or did not acknowledge (each goes again later, or to the dead letter). */
   errors: number;
+  /** Publishes refused for good (MQTT 5 reason codes), now dead letters. */
+  deadLettered: number;
   connects: number;
   /** Most QoS 1 publishes ever awaiting PUBACK at once, counted on the wire. */
   peakOnWire: number;
   replay: ReplayProgress;
 }
 
-export class Publisher implements Component {
-  readonly name = 'publisher';
+export class Publisher implements Destination {
+  readonly name = MQTT_DESTINATION;
   readonly #o: PublisherOptions;
   readonly #log: Logger;
   readonly #now: () => number;
@@ -65,8 +76,11 @@ export class Publisher implements Component {
   #client: MqttClient | undefined;
   #window = 1;
   #inflight = 0;
-  #replayUpTo = 0;
   #pumpScheduled = false;
+  #retryAt = 0;
+  #deadLettered = 0;
+  #lastError: { at: string; message: string } | undefined;
+  readonly #meter: RateMeter;
   /** Direct publishes waiting for window space, and those awaiting PUBACK. */
   #direct: DirectPublish[] = [];
   readonly #directInflight = new Set<DirectPublish>();
@@ -91,6 +105,7 @@ export class Publisher implements Component {
     const incidents = opts.incidents ?? new Incidents(this.#log, this.#now);
     this.#rejected = incidents.get({ name: 'mqtt-publish', failed: 'publishes not acknowledged by the broker', meanwhile: 'they stay in the outbox and go again after the next reconnect', code: E.LS_MQTT_PUBLISH_FAILED, level: 'warn' });
     this.#pumpFailures = incidents.get({ name: 'mqtt-pump', failed: 'publishing failed', meanwhile: 'retrying on the next commit or acknowledgement' });
+    this.#meter = new RateMeter(this.#now);
     this.#pacer = new ReplayPacer(opts.config.replayRate, Math.max(opts.config.inflight, Math.ceil(opts.config.replayRate / 10)), this.#log, this.#now);
   }
 
@@ -141,8 +156,30 @@ export class Publisher implements Component {
     await this.#loop;
   }
 
-  stats(): PublisherStats {
-    return { connected: this.connected, window: this.#window, inflight: this.#inflight, published: this.#published, acked: this.#acked, errors: this.#errors, connects: this.#connects, peakOnWire: this.#peakOnWire, replay: this.#pacer.progress() };
+  /** The MQTT link's own figures (window, in flight, connects...). */
+  mqttStats(): PublisherStats {
+    return { connected: this.connected, window: this.#window, inflight: this.#inflight, published: this.#published, acked: this.#acked, errors: this.#errors, deadLettered: this.#deadLettered, connects: this.#connects, peakOnWire: this.#peakOnWire, replay: this.#pacer.progress() };
+  }
+
+  stats(): DestinationStats {
+    const outbox = this.#o.outbox;
+    const c = this.#cursor;
+    this.#meter.mark(c.acked);
+    const rate = this.#meter.rate();
+    const depth = c.pending;
+    return {
+      name: MQTT_DESTINATION,
+      type: 'mqtt',
+      up: this.connected,
+      depth,
+      oldestAgeMs: outbox.oldestAgeMs(MQTT_DESTINATION),
+      rate,
+      etaSeconds: rate > 0 ? Math.round(depth / rate) : undefined,
+      sent: c.sent,
+      acked: c.acked,
+      deadLetters: outbox.deadLetterCounts().get(MQTT_DESTINATION) ?? 0,
+      lastError: this.#lastError,
+    };
   }
 
   async #run(): Promise<void> {
@@ -162,6 +199,7 @@ export class Publisher implements Component {
         backoff.reset();
         failing = false;
       } else if (!failing) {
+        this.#noteError(`broker unreachable${error ? `: ${error.message}` : ''}`);
         this.#log.warn({ code: E.LS_MQTT_UNREACHABLE, url: redactUrlCredentials(cfg.url), err: error }, 'broker unreachable; buffering in the outbox and retrying with back-off');
         failing = true;
       }
@@ -231,11 +269,9 @@ export class Publisher implements Component {
       if (!acked) this.#log.warn('birth message not acknowledged');
     });
     // Everything not acknowledged goes again, from the oldest; everything committed so far is backlog.
-    this.#o.outbox.release();
-    this.#replayUpTo = this.#o.outbox.lastSeq;
-    const depth = this.#o.outbox.stats().depth;
-    this.#log.info({ url: redactUrlCredentials(this.#o.config.url), window: this.#window, protocolVersion: this.#o.config.protocolVersion, sessionPresent: connack.sessionPresent, backlog: depth }, 'connected to broker');
-    this.#pacer.begin(depth > 0 ? this.#replayUpTo : 0, depth);
+    const session = this.#cursor.begin();
+    this.#log.info({ url: redactUrlCredentials(this.#o.config.url), window: this.#window, protocolVersion: this.#o.config.protocolVersion, sessionPresent: connack.sessionPresent, backlog: session.backlog, ordering: this.#o.config.ordering }, 'connected to broker');
+    this.#pacer.begin(session.backlog > 0 ? session.boundary : 0, session.backlog);
     for (const hook of this.#hooks) {
       try {
         hook(client);
@@ -246,7 +282,12 @@ export class Publisher implements Component {
     this.#schedulePump();
   }
 
+  #noteError(message: string): void {
+    this.#lastError = { at: new Date(this.#now()).toISOString(), message };
+  }
+
   #onDisconnected(error: Error | undefined): void {
+    if (!this.#stopping) this.#noteError(`connection lost${error ? `: ${error.message}` : ''}`);
     if (this.#stopping) this.#log.info({ inflight: this.#inflight }, 'disconnected from broker');
     else this.#log.warn({ code: E.LS_MQTT_DISCONNECTED, err: error, inflight: this.#inflight, depth: this.#o.outbox.stats().depth }, 'broker connection lost; buffering in the outbox');
     this.#client = undefined;
@@ -256,7 +297,11 @@ export class Publisher implements Component {
     this.#directInflight.clear();
     clearTimeout(this.#pacerTimer);
     this.#pacerTimer = undefined;
-    this.#o.outbox.release();
+    this.#cursor.end();
+  }
+
+  get #cursor(): DestinationCursor {
+    return this.#o.outbox.cursor(MQTT_DESTINATION);
   }
 
   #schedulePump(): void {
@@ -273,28 +318,38 @@ export class Publisher implements Component {
     const client = this.#client;
     if (!client?.connected) return;
     while (this.#direct.length && this.#inflight < this.#window) this.#sendDirect(client, this.#direct.shift()!);
+    const cursor = this.#cursor;
+    // Live first: it never waits behind the backlog.
+    while (this.#inflight < this.#window) {
+      const rows = cursor.takeLive(this.#window - this.#inflight);
+      if (rows.length === 0) break;
+      for (const row of rows) this.#send(client, cursor, row, false);
+    }
     if (this.#pacerTimer) return;
     while (this.#inflight < this.#window) {
+      const backlog = !cursor.replayDone;
       let max = this.#window - this.#inflight;
-      if (this.#pacer.upToSeq > 0) {
-        max = this.#pacer.take(max);
+      if (backlog) {
+        const wait = Math.max(this.#retryAt - this.#now(), 0);
+        max = wait > 0 ? 0 : this.#pacer.take(max);
         if (max === 0) {
           this.#pacerTimer = setTimeout(() => {
             this.#pacerTimer = undefined;
             this.#schedulePump();
-          }, this.#pacer.waitMs());
+          }, Math.max(wait, this.#pacer.waitMs()));
           return;
         }
+      } else this.#pacer.finish();
+      const rows = cursor.takeReplay(max);
+      if (rows.length === 0) {
+        if (cursor.replayDone) this.#pacer.finish();
+        return;
       }
-      const rows = this.#o.outbox.lease(max);
-      if (rows.length === 0 || rows[rows.length - 1]!.seq >= this.#replayUpTo) this.#pacer.finish();
-      if (rows.length === 0) return;
-      for (const row of rows) this.#send(client, row);
+      for (const row of rows) this.#send(client, cursor, row, cursor.isReplay(row.seq));
     }
   }
 
-  #send(client: MqttClient, row: OutboxRow): void {
-    const replay = row.seq <= this.#replayUpTo;
+  #send(client: MqttClient, cursor: DestinationCursor, row: OutboxRow, replay: boolean): void {
     const payload = encodeEnvelope(this.#o.agentId, row, this.#now(), replay);
     this.#inflight++;
     this.#published++;
@@ -302,16 +357,31 @@ export class Publisher implements Component {
       if (client !== this.#client) return;
       this.#inflight--;
       if (err) {
-        // Stays in the outbox; it goes again, in order, after the next reconnect. A publish cut
-        // short by our own stop is not an error: it simply waits for the next start.
+        // A publish cut short by our own stop is not an error: it simply waits for the next start.
         if (this.#stopping) return;
         this.#errors++;
-        this.#rejected.fail(err, { seq: row.seq });
+        this.#noteError(`publish of seq ${row.seq} refused: ${err.message}`);
+        const verdict = judgeRejection(err);
+        if (verdict?.action === 'dead-letter') {
+          this.#deadLettered++;
+          this.#o.outbox.deadLetter(MQTT_DESTINATION, row, verdict.code, verdict.reason);
+          this.#log.warn({ code: E.LS_MQTT_REJECTED, seq: row.seq, reasonCode: verdict.code, reason: verdict.reason, topic: this.#topic(row.machine, row.kind) }, 'broker refused a publish for good; it is a dead letter now');
+        } else if (verdict) {
+          // "Not now": again from the replay lane after a pause, behind nothing else.
+          cursor.retry(row);
+          this.#retryAt = this.#now() + RETRY_PAUSE_MS;
+          this.#rejected.fail(err, { seq: row.seq, reasonCode: verdict.code });
+        } else {
+          // Stays in the outbox; it goes again after the next reconnect.
+          this.#rejected.fail(err, { seq: row.seq });
+          return;
+        }
+        this.#schedulePump();
         return;
       }
       this.#rejected.ok();
       this.#acked++;
-      this.#o.outbox.ack([row]);
+      this.#o.outbox.acked(MQTT_DESTINATION, [row]);
       if (replay) this.#pacer.acked(1);
       // Refill at once (coalesced per event-loop turn, so PUBACKs read together share one lease).
       // Waiting to refill in larger batches stalls against brokers without TCP_NODELAY (mosquitto's

@@ -22,7 +22,9 @@ const SUFFIXES: Record<string, string[]> = { histogram: ['_bucket', '_sum', '_co
 function parseValue(s: string, line: number): number {
   if (s === '+Inf') return Infinity;
   if (s === '-Inf') return -Infinity;
-  if (s === 'NaN') return NaN;
+  // Prometheus parses values with Go's ParseFloat, which takes NaN in any case; prom-client writes
+  // "Nan" (e.g. the event loop lag's stddev before a second sample).
+  if (/^nan$/i.test(s)) return NaN;
   if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s)) throw new Error(`line ${line}: bad value "${s}"`);
   return Number(s);
 }

@@ -144,6 +144,24 @@ machines:
     const checks = (down.body as { checks: Record<string, { ok: boolean; reason?: string }> }).checks;
     assert.equal(checks.mqtt!.ok, false);
     assert.match(checks.mqtt!.reason!, /broker not connected/);
+    // The destinations' view while the broker is down: mqtt is not delivering, messages wait for it.
+    const dest = await eventually('mqtt waiting in /api/v1/destinations', 30_000, async () => {
+      const r = await get(base, '/api/v1/destinations');
+      const mqtt = (r.body as { destinations: Array<{ name: string; up: boolean; depth: number; lastError: { message: string } | null }> }).destinations.find((d) => d.name === 'mqtt');
+      return mqtt && !mqtt.up && mqtt.depth > 0 ? r : undefined;
+    });
+    assertDocumented('/api/v1/destinations', 200, dest.body);
+    const mqttDest = (dest.body as { destinations: Array<{ name: string; type: string; lastError: { message: string } | null; sent: number; acked: number }> }).destinations[0]!;
+    assert.equal(mqttDest.type, 'mqtt');
+    assert.match(mqttDest.lastError!.message, /connection lost|unreachable/);
+    assert.ok(mqttDest.acked > 0 && mqttDest.sent >= mqttDest.acked);
+    const dead = await get(base, '/api/v1/destinations/mqtt/dead-letters');
+    assertDocumented('/api/v1/destinations/{name}/dead-letters', 200, dead.body);
+    assert.deepEqual((dead.body as { deadLetters: unknown[] }).deadLetters, []);
+    assert.equal((await get(base, '/api/v1/destinations/nope/dead-letters')).status, 404);
+    const downMetrics = parsePrometheus((await get(base, '/metrics')).text);
+    assert.equal(downMetrics.get('lineside_destination_up')!.samples.find((x) => x.labels.destination === 'mqtt')!.value, 0);
+    assert.ok(downMetrics.get('lineside_destination_depth')!.samples.find((x) => x.labels.destination === 'mqtt')!.value > 0);
     await broker.restart();
     await eventually('/readyz 200 with the broker back', 30_000, async () => ((await get(base, '/readyz')).status === 200 ? true : undefined));
 

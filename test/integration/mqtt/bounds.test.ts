@@ -32,6 +32,14 @@ describe('outbox bounds under a long outage', () => {
     const reports = data.filter((m) => m.json.schema === DROP_REPORT_SCHEMA).map((m) => ({ topic: m.topic, machine: m.json.machine, body: dropReportSchema.parse(m.json.data) }));
     assert.ok(reports.length > 0);
     assert.equal(reports.reduce((n, r) => n + r.body.count, 0), dropped, 'the reports account for every drop');
+    // Exactly the missing seqs, each once: the reports' ranges are the gaps in what arrived.
+    const delivered = new Set(firstSeqs);
+    const missingSeqs: number[] = [];
+    for (let q = 1; q <= finalSeq; q++) if (!delivered.has(q)) missingSeqs.push(q);
+    const reported = reports.flatMap((r) => r.body.seqs.flatMap(([a, b]) => Array.from({ length: b - a + 1 }, (_, i) => a + i))).sort((a, b) => a - b);
+    assert.deepEqual(reported, missingSeqs, 'the reported seqs are exactly the missing ones');
+    // The broker was down before anything was sent: nothing dropped can have arrived.
+    assert.ok(reports.every((r) => r.body.maybeDelivered.length === 0));
     assert.ok(reports.every((r) => r.topic.endsWith(`/${String(r.machine)}/event`) && r.body.reason === 'maxBytes'));
     assert.ok(reports.every((r) => Object.keys(r.body.byKind).every((k) => k === 'telemetry')), 'only telemetry was dropped');
 

@@ -49,7 +49,7 @@ machines: [{ id: m1, driver: sim, idealCycleTime: 1s }]
     outbox.flush();
     // The pump runs on the next turn (setImmediate, queued by the commit before ours).
     await new Promise((resolve) => setImmediate(resolve));
-    assert.ok(publisher.stats().inflight > 0, 'a publish awaits its PUBACK');
+    assert.ok(publisher.mqttStats().inflight > 0, 'a publish awaits its PUBACK');
     let timer: NodeJS.Timeout | undefined;
     const t0 = performance.now();
     await Promise.race([

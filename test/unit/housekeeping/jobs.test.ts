@@ -12,6 +12,7 @@ import { PipelineStore } from '../../../agent/pipeline-store/store.ts';
 import { captureLog } from '../../helpers/capture-log.ts';
 import { parsePrometheus } from '../../helpers/prometheus.ts';
 import { tempDir } from '../../helpers/tmp.ts';
+import { ack, lease } from '../../helpers/outbox-lease.ts';
 import { makeConfig } from '../pipeline/harness.ts';
 import { ManualTriggers } from './manual-trigger.ts';
 
@@ -28,7 +29,7 @@ function drainedOutbox(dir: string, now: () => number, log: ReturnType<typeof ca
     ob.append(Array.from({ length: 2000 }, (_, j) => telemetry(i * 2000 + j)));
     ob.flush();
   }
-  for (let rows = ob.lease(5000); rows.length; rows = ob.lease(5000)) ob.ack(rows);
+  for (let rows = lease(ob, 5000); rows.length; rows = lease(ob, 5000)) ack(ob, rows);
   ob.append([{ ...telemetry(0), kind: 'oee', schema: 'lineside.oee/1' }]);
   ob.flush();
   return ob;
@@ -87,7 +88,7 @@ describe('housekeeping jobs on the real outbox and pipeline store', () => {
     assert.ok(free() <= 256, `free pages given back (${freeBefore} → ${free()})`);
     assert.ok(statSync(ob.file).size < sizeBefore / 4, `the file shrank (${sizeBefore} → ${statSync(ob.file).size})`);
     probe.close();
-    assert.equal(ob.lease(10).length, 1, 'the undelivered row is still there');
+    assert.equal(lease(ob, 10).length, 1, 'the undelivered row is still there');
     assert.deepEqual(pipeline.store!.periods('m1').map((r) => r.body.periodId), ['hour:recent']);
     assert.equal(ob.recallCommand('old-cmd'), undefined, 'a command id past 30 days is forgotten');
     assert.equal(ob.recallCommand('new-cmd'), '{"ok":true}');

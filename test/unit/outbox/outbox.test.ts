@@ -8,6 +8,7 @@ import { Outbox, type OutboxOptions } from '../../../agent/outbox/outbox.ts';
 import { DROP_REPORT_SCHEMA } from '../../../agent/contract/status.ts';
 import { captureLog } from '../../helpers/capture-log.ts';
 import { tempDir } from '../../helpers/tmp.ts';
+import { ack, lease, release } from '../../helpers/outbox-lease.ts';
 
 function ev(i: number, kind: EventKind = 'telemetry', machine = 'm1', pad = 0): MachineEvent {
   return { kind, machine, schema: `lineside.${kind}/1`, ts: 1_700_000_000_000 + i, body: { i, pad: 'x'.repeat(pad) } };
@@ -15,7 +16,7 @@ function ev(i: number, kind: EventKind = 'telemetry', machine = 'm1', pad = 0): 
 
 function outbox(dir: string, over: Partial<OutboxOptions> = {}) {
   const cap = captureLog();
-  const ob = new Outbox({ dataDir: dir, synchronous: 'normal', commitInterval: 10, maxBytes: 1 << 30, maxAge: 7 * 86_400_000, log: cap.log, now: () => 1_700_000_100_000, ...over });
+  const ob = new Outbox({ dataDir: dir, synchronous: 'normal', commitInterval: 10, maxBytes: 1 << 30, maxAge: 7 * 86_400_000, log: cap.log, now: () => 1_700_000_100_000, destinations: [{ name: 'mqtt', strict: true }], ...over });
   ob.open();
   return { ob, cap };
 }
@@ -37,10 +38,10 @@ describe('outbox', () => {
   it('commits appends per flush, assigns seqs in the commit and leases only committed rows', () => {
     const { ob } = outbox(tempDir());
     ob.append([ev(1), ev(2)]);
-    assert.deepEqual(ob.lease(10), [], 'nothing is leasable before the commit');
+    assert.deepEqual(lease(ob, 10), [], 'nothing is leasable before the commit');
     assert.equal(ob.stats().depth, 2);
     ob.flush();
-    const rows = ob.lease(10);
+    const rows = lease(ob, 10);
     assert.deepEqual(seqs(rows), [1, 2]);
     assert.equal(rows[0]!.machine, 'm1');
     assert.deepEqual(JSON.parse(rows[1]!.body), { i: 2, pad: '' });
@@ -76,13 +77,13 @@ describe('outbox', () => {
     const { ob } = outbox(tempDir());
     ob.append([ev(1), ev(2), ev(3), ev(4)]);
     ob.flush();
-    const a = ob.lease(2);
-    const b = ob.lease(2);
+    const a = lease(ob, 2);
+    const b = lease(ob, 2);
     assert.deepEqual([seqs(a), seqs(b)], [[1, 2], [3, 4]]);
-    assert.deepEqual(ob.lease(2), []);
-    ob.ack([a[0]!]);
-    ob.release();
-    assert.deepEqual(seqs(ob.lease(10)), [2, 3, 4], 'acked row gone, the rest re-leased in order');
+    assert.deepEqual(lease(ob, 2), []);
+    ack(ob, [a[0]!]);
+    release(ob);
+    assert.deepEqual(seqs(lease(ob, 10)), [2, 3, 4], 'acked row gone, the rest re-leased in order');
     assert.equal(ob.stats().depth, 3);
     ob.close();
   });
@@ -92,23 +93,23 @@ describe('outbox', () => {
     let { ob } = outbox(dir);
     ob.append([ev(1), ev(2), ev(3)]);
     ob.flush();
-    ob.ack(ob.lease(10));
+    ack(ob, lease(ob, 10));
     ob.flush();
     assert.equal(ob.stats().depth, 0);
     ob.append([ev(4)]);
     ob.flush();
-    assert.deepEqual(seqs(ob.lease(10)), [4]);
+    assert.deepEqual(seqs(lease(ob, 10)), [4]);
     ob.close();
     ({ ob } = outbox(dir));
     ob.append([ev(5)]);
     ob.flush();
-    assert.deepEqual(seqs(ob.lease(10)), [4, 5]);
+    assert.deepEqual(seqs(lease(ob, 10)), [4, 5]);
     ob.close();
     for (const f of readdirSync(dir)) if (f.startsWith('outbox.db')) writeFileSync(join(dir, f), '');
     ({ ob } = outbox(dir));
     ob.append([ev(6)]);
     ob.flush();
-    const [row] = ob.lease(10);
+    const [row] = lease(ob, 10);
     assert.ok(row!.seq > 5, `seq ${row!.seq} continues above everything used before`);
     ob.close();
   });
@@ -119,7 +120,7 @@ describe('outbox', () => {
     const woke = new Promise<void>((resolve) => ob.onCommit(resolve));
     ob.append([ev(1)]);
     await woke;
-    assert.deepEqual(seqs(ob.lease(5)), [1]);
+    assert.deepEqual(seqs(lease(ob, 5)), [1]);
     await ob.stop();
   });
 
@@ -137,7 +138,7 @@ describe('outbox', () => {
     assert.ok(st.bytes <= 200_000, `bytes ${st.bytes} within the bound`);
     assert.ok(st.dropped > 0);
     ob.flush(); // commits the drop reports
-    const rows = ob.lease(10_000);
+    const rows = lease(ob, 10_000);
     const kinds = rows.map((r) => r.kind);
     assert.equal(kinds.filter((k) => k === 'oee').length, 8, 'every OEE message kept');
     assert.equal(kinds.filter((k) => k === 'downtime').length, 8);
@@ -162,7 +163,7 @@ describe('outbox', () => {
     ob.append([{ ...ev(2), ts: now }]);
     ob.tick();
     ob.flush();
-    const rows = ob.lease(10);
+    const rows = lease(ob, 10);
     assert.deepEqual(rows.map((r) => r.kind), ['telemetry', 'event']);
     const report = JSON.parse(rows[1]!.body) as { reason: string; count: number; firstSeq: number; lastSeq: number };
     assert.deepEqual([report.reason, report.count, report.firstSeq, report.lastSeq], ['maxAge', 2, 1, 2]);
@@ -183,7 +184,7 @@ describe('outbox', () => {
       }
       assert.ok(crashed.stats().dropped > 0, `${reason}: something was dropped`);
       const { ob } = outbox(dir, { now: () => now });
-      const rows = ob.lease(10_000);
+      const rows = lease(ob, 10_000);
       const reports = rows.filter((r) => r.schema === DROP_REPORT_SCHEMA).map((r) => JSON.parse(r.body) as { reason: string; count: number; firstSeq: number; lastSeq: number });
       assert.equal(reports.length, 1, `${reason}: the drop report is durable with the drop`);
       assert.equal(reports[0]!.reason, reason);
@@ -210,7 +211,7 @@ describe('outbox', () => {
     assert.ok(readdirSync(dir).some((f) => f.startsWith('outbox.db.corrupt-')), 'corrupt file kept aside');
     ob.append([ev(3)]);
     ob.flush();
-    assert.ok(ob.lease(1)[0]!.seq > 2);
+    assert.ok(lease(ob, 1)[0]!.seq > 2);
     ob.close();
   });
 
@@ -219,15 +220,24 @@ describe('outbox', () => {
     const { ob, cap } = outbox(dir);
     fillThenCorrupt(ob, dir);
     assert.doesNotThrow(() => {
-      for (let n = 0; n < 20 && ob.lease(500).length; n++);
+      for (let n = 0; n < 20 && lease(ob, 500).length; n++);
     });
     assert.ok(cap.find((l) => l.code === 'LS_OUTBOX_CORRUPT'), 'loud error');
     assert.ok(readdirSync(dir).some((f) => f.startsWith('outbox.db.corrupt-')));
     ob.append([ev(1, 'oee')]);
     ob.flush();
-    const rows = ob.lease(10);
-    assert.equal(rows.length, 1);
-    assert.ok(rows[0]!.seq > 5000, `seq ${rows[0]!.seq} above every seq used before`);
+    const rows = lease(ob, 10);
+    const oee = rows.filter((r) => r.kind === 'oee');
+    assert.equal(oee.length, 1);
+    assert.ok(oee[0]!.seq > 5000, `seq ${oee[0]!.seq} above every seq used before`);
+    // What could still be read of the moved file is reported: those messages never reached anyone.
+    const reports = rows.filter((r) => r.schema === DROP_REPORT_SCHEMA).map((r) => JSON.parse(r.body) as { reason: string; count: number; seqs: number[][] });
+    assert.ok(reports.every((b) => b.reason === 'fileCorrupt' && b.seqs.every(([a, z]) => a! >= 1 && z! <= 5000)));
+    const unreadable = cap.find((l) => Array.isArray(l.unreadableSeqs));
+    const reported = reports.reduce((n, b) => n + b.count, 0);
+    const lostUnread = unreadable ? (unreadable.unreadableSeqs as number[])[1]! - (unreadable.unreadableSeqs as number[])[0]! + 1 : 0;
+    // The garbage hits the table's interior pages, so most or all of it is unreadable: the span is logged.
+    assert.ok(reported + lostUnread >= 5000, `reported ${reported} + unreadable span ${lostUnread} cover the 5,000 undelivered rows`);
     ob.close();
   });
 
@@ -241,7 +251,7 @@ describe('outbox', () => {
     const blocked = join(dir, `outbox.db.corrupt-${new Date(now).toISOString().replace(/[:.]/g, '-')}`);
     mkdirSync(blocked);
     writeFileSync(join(blocked, 'x'), 'x');
-    for (let n = 0; n < 20 && ob.lease(500).length; n++);
+    for (let n = 0; n < 20 && lease(ob, 500).length; n++);
     assert.ok(cap.find((l) => l.code === 'LS_OUTBOX_UNAVAILABLE'), 'the failed reopen is logged');
     for (let i = 0; i < 21; i++) {
       ob.append(Array.from({ length: 10_000 }, (_, j) => ev(i * 10_000 + j)));
@@ -252,7 +262,7 @@ describe('outbox', () => {
     now += 10_000;
     ob.append([ev(1, 'oee')]);
     ob.tick();
-    const rows = ob.lease(300_000);
+    const rows = lease(ob, 300_000);
     assert.ok(rows.length >= 200_000, `the outbox has a file again and holds what was kept (${rows.length})`);
     assert.ok(rows[0]!.seq > 5000, 'seqs continue above every seq used before');
     assert.ok(rows.some((r) => r.schema === DROP_REPORT_SCHEMA), 'the memory drop is reported');
@@ -269,13 +279,13 @@ describe('outbox', () => {
     }
     assert.ok(cap.find((l) => l.code === 'LS_OUTBOX_DISK_FULL'), 'disk full logged');
     assert.ok(ob.stats().dropped > 0, 'telemetry dropped to make room');
-    const sent = ob.lease(100_000);
-    ob.ack(sent);
+    const sent = lease(ob, 100_000);
+    ack(ob, sent);
     ob.flush();
     ob.flush();
     ob.append([ev(9999, 'oee')]);
     ob.flush();
-    const rows = [...sent, ...ob.lease(100_000)];
+    const rows = [...sent, ...lease(ob, 100_000)];
     assert.ok(rows.some((r) => r.schema === DROP_REPORT_SCHEMA), 'drop reported');
     assert.equal(rows.filter((r) => r.kind === 'oee').length >= 1, true);
     assert.ok(rows.some((r) => r.body.includes('9999')), 'writes work again once room was made');
@@ -294,9 +304,9 @@ describe('outbox', () => {
     const big = statSync(file).size;
     const { ob: ob2 } = outbox(dir);
     for (;;) {
-      const rows = ob2.lease(5000);
+      const rows = lease(ob2, 5000);
       if (!rows.length) break;
-      ob2.ack(rows);
+      ack(ob2, rows);
     }
     ob2.flush();
     while (ob2.compact()); // in bounded steps
@@ -314,9 +324,9 @@ describe('outbox', () => {
       ob.flush();
     }
     for (;;) {
-      const rows = ob.lease(5000);
+      const rows = lease(ob, 5000);
       if (!rows.length) break;
-      ob.ack(rows);
+      ack(ob, rows);
     }
     ob.append([ev(1, 'oee')]); // a live row at the end of the file: vacuum must move pages
     ob.flush();
@@ -331,7 +341,7 @@ describe('outbox', () => {
     while (ob.compact() && steps < 100) steps++;
     assert.ok(free() <= 256, `the following steps finish the job (${free()} free after ${steps} more steps)`);
     probe.close();
-    assert.equal(ob.lease(10).length, 1, 'the live row is still there');
+    assert.equal(lease(ob, 10).length, 1, 'the live row is still there');
     ob.close();
   });
 
@@ -341,7 +351,7 @@ describe('outbox', () => {
     circular.self = circular;
     ob.append([ev(1), { ...ev(2), body: circular }, { ...ev(3), body: { big: 10n } as unknown as Record<string, unknown> }, { ...ev(4), ts: Number.NaN }]);
     ob.flush();
-    const rows = ob.lease(10);
+    const rows = lease(ob, 10);
     assert.deepEqual(rows.map((r) => (JSON.parse(r.body) as { i: number }).i), [1, 4]);
     assert.equal(rows[1]!.ts, 1_700_000_100_000, 'NaN ts replaced by now');
     assert.equal(ob.stats().rejected, 2);

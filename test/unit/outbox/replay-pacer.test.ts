@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ReplayPacer } from '../../../agent/publish/replay-pacer.ts';
+import { ReplayPacer } from '../../../agent/destinations/replay-pacer.ts';
 import { captureLog } from '../../helpers/capture-log.ts';
 
 describe('replay pacer', () => {

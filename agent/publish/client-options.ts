@@ -46,7 +46,11 @@ export function clientOptions(cfg: MqttConfig, agentId: string, statusTopic: str
     writeCache: false,
     will: { topic: statusTopic, payload: Buffer.from(offlineStatus(agentId, now, 'connection-lost')), qos: 1, retain: true },
   };
-  if (cfg.protocolVersion === 5) opts.properties = { sessionExpiryInterval: SESSION_EXPIRY_S };
+  // Maximum Packet Size: the broker drops a larger packet for us instead of sending it, so a huge
+  // command never reaches mqtt-packet, which buffers a whole packet before anything can look at
+  // it. MQTT 3.1.1 has no equivalent (and mqtt-packet no limit of its own): there only the
+  // broker's max_packet_size protects the agent. It bounds what we receive, not what we publish.
+  if (cfg.protocolVersion === 5) opts.properties = { sessionExpiryInterval: SESSION_EXPIRY_S, maximumPacketSize: cfg.maxPacketSize };
   if (cfg.username !== undefined && cfg.username !== '') opts.username = cfg.username;
   if (cfg.password !== undefined && cfg.password !== '') opts.password = cfg.password;
   if (cfg.tls) {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { setTimeout } from 'node:timers/promises';
 import fc from 'fast-check';
 import mqtt from 'mqtt';
 import { commandReplySchema } from '../../../agent/contract/commands.ts';
@@ -22,8 +23,8 @@ function malformed(count: number): Array<{ machine: string; name: string; payloa
     // Nearly right: a job start without a product, a reason without its code, wrong types.
     fc.record({ machine: fc.constant('m2'), name: fc.constant('job'), payload: fc.record({ commandId: fc.oneof(fc.string(), fc.integer()), action: fc.oneof(fc.constant('start'), fc.string()), orderId: fc.anything(), idealCycleTime: fc.oneof(fc.double(), fc.string()) }).map((o) => Buffer.from(JSON.stringify(o))) }),
     fc.record({ machine: fc.constant('m1'), name: fc.constant('downtime-reason'), payload: fc.record({ commandId: fc.string({ minLength: 1 }), eventId: fc.anything(), text: fc.anything() }).map((o) => Buffer.from(JSON.stringify(o))) }),
-    // Well-formed but for a machine that is not there, or a command that does not exist.
-    fc.record({ machine: fc.stringMatching(/^[a-z]{3,8}$/).filter((m) => m !== 'm1' && m !== 'm2'), name: fc.constant('job'), payload: fc.constant(Buffer.from(JSON.stringify({ commandId: 'x', action: 'end', orderId: 'o' }))) }),
+    // For a machine that is not there (well-formed or not: the topic is wrong either way), or a command that does not exist.
+    fc.record({ machine: fc.stringMatching(/^[a-z]{3,8}$/).filter((m) => m !== 'm1' && m !== 'm2'), name: fc.constant('job'), payload: fc.oneof(fc.constant({ commandId: 'x', action: 'end', orderId: 'o' }), fc.record({ commandId: fc.string({ minLength: 1 }), action: fc.constant('start'), orderId: fc.anything() }), fc.jsonValue()).map((v) => Buffer.from(JSON.stringify(v) ?? 'null')) }),
     fc.record({ machine: fc.constant('m1'), name: fc.stringMatching(/^[a-z-]{1,12}$/).filter((n) => n !== 'job' && n !== 'downtime-reason'), payload: fc.constant(Buffer.from('{"commandId":"c"}')) }),
     // Valid shape, unknown downtime event: the target says no.
     fc.record({ machine: fc.constant('m2'), name: fc.constant('downtime-reason'), payload: fc.uuid().map((u) => Buffer.from(JSON.stringify({ commandId: u, eventId: `ev-${u}`, reasonCode: 'jam' }))) }),
@@ -37,7 +38,8 @@ describe('commands from the MES', () => {
     const replies = new Collector(broker.url, REPLIES);
     after(() => replies.close());
     await replies.ready();
-    const agent = new LoadAgent({ dataDir: tempDir(), url: broker.url, rate: 200, stopAfterMs: 8000 });
+    // The rate limit out of the way: every command is read, so every code shows up.
+    const agent = new LoadAgent({ dataDir: tempDir(), url: broker.url, rate: 200, stopAfterMs: 8000, mqtt: { commandRate: 100_000, commandBurst: 100_000 } });
     after(() => agent.stop('SIGKILL'));
     await agent.msg('subscribed to commands');
     await mes.until(() => mes.data().length > 50, 20_000, 'live data');
@@ -55,6 +57,7 @@ describe('commands from the MES', () => {
       assert.match(reply.code!, /^LS_CMD_[A-Z_]+$/);
       assert.ok(reply.reason && reply.reason.length > 0);
       assert.ok(r.topic.endsWith(`/${reply.machine}/cmd/${reply.command}/reply`));
+      if (reply.machine !== 'm1' && reply.machine !== 'm2') assert.equal(reply.code, 'LS_CMD_UNKNOWN_MACHINE', `a command for machine ${reply.machine}: ${reply.reason}`);
       codes.set(reply.code!, (codes.get(reply.code!) ?? 0) + 1);
     }
     t.diagnostic(`reply codes: ${JSON.stringify(Object.fromEntries(codes))}`);
@@ -93,14 +96,55 @@ describe('commands from the MES', () => {
     after(() => agent.stop('SIGKILL'));
     await agent.msg('subscribed to commands');
     await sender.publishAsync(commandTopic(ROOT, 'm1', 'job'), start, { qos: 1 });
-    await replies.until(() => replies.messages.length >= 3, 20_000, 'third reply');
+    // The same command written differently (key order, spacing) is the same command...
+    const reordered = JSON.stringify({ target: 100, idealCycleTime: 1500, product: 'widget', orderId: 'PO-1', action: 'start', commandId: 'cmd-1' }, null, 2);
+    await sender.publishAsync(commandTopic(ROOT, 'm1', 'job'), reordered, { qos: 1 });
+    // ...another order under the same id is not.
+    const reused = JSON.stringify({ commandId: 'cmd-1', action: 'start', orderId: 'PO-2', product: 'gadget', idealCycleTime: 900 });
+    await sender.publishAsync(commandTopic(ROOT, 'm1', 'job'), reused, { qos: 1 });
+    await replies.until(() => replies.messages.length >= 5, 20_000, 'five replies');
     const r = replies.messages.map((m) => commandReplySchema.parse(m.json));
-    assert.deepEqual(r.map((x) => [x.status, x.duplicate ?? false]), [['accepted', false], ['accepted', true], ['accepted', true]]);
+    assert.deepEqual(r.map((x) => [x.status, x.duplicate ?? false, x.code]), [['accepted', false, undefined], ['accepted', true, undefined], ['accepted', true, undefined], ['accepted', true, undefined], ['rejected', false, 'LS_CMD_ID_REUSED']]);
     assert.ok(r.every((x) => x.commandId === 'cmd-1' && x.machine === 'm1' && x.command === 'job'));
     assert.equal(first.lines.filter((l) => l.msg === 'command applied').length, 1, 'applied once');
     assert.equal(agent.lines.filter((l) => l.msg === 'command applied').length, 0, 'not applied again after the restart');
     await agent.stop('SIGKILL');
     assert.ok(contract.total > 0, 'the contract checker saw messages');
+    assert.deepEqual(contract.violations, [], contract.report());
+  });
+
+  it('applies a command that waited at the broker as of its issuedAt, and refuses one past its expiresAt', async () => {
+    const { broker, contract } = await mesTestBed();
+    const replies = new Collector(broker.url, REPLIES);
+    after(() => replies.close());
+    await replies.ready();
+    const dataDir = tempDir();
+    const first = new LoadAgent({ dataDir, url: broker.url, rate: 10 });
+    after(() => first.stop('SIGKILL'));
+    await first.msg('subscribed to commands');
+    // The agent goes away; its session (and subscription) stays at the broker, which keeps the commands.
+    assert.equal(await first.stop('SIGTERM'), 0);
+    const sender = await mqtt.connectAsync(broker.url, { clientId: 'mes-waited', reconnectPeriod: 0 });
+    after(() => sender.endAsync(true));
+    const issued = Date.now();
+    const iso = (t: number) => new Date(t).toISOString();
+    await sender.publishAsync(commandTopic(ROOT, 'm1', 'job'), JSON.stringify({ commandId: 'waited', action: 'start', orderId: 'PO-W', product: 'widget', idealCycleTime: 1000, issuedAt: iso(issued), expiresAt: iso(issued + 3_600_000) }), { qos: 1 });
+    const expires = issued + 300;
+    await sender.publishAsync(commandTopic(ROOT, 'm2', 'job'), JSON.stringify({ commandId: 'stale', action: 'start', orderId: 'PO-S', product: 'widget', idealCycleTime: 1000, issuedAt: iso(issued), expiresAt: iso(expires) }), { qos: 1 });
+    // The agent comes back only once the second command's deadline has passed.
+    await setTimeout(Math.max(0, expires + 200 - Date.now()));
+    const restarted = Date.now();
+    const agent = new LoadAgent({ dataDir, url: broker.url, rate: 10 });
+    after(() => agent.stop('SIGKILL'));
+    await replies.until(() => replies.messages.length >= 2, 20_000, 'replies to both waiting commands');
+    const r = new Map(replies.messages.map((m) => commandReplySchema.parse(m.json)).map((x) => [x.commandId, x]));
+    assert.equal(r.get('waited')?.status, 'accepted', JSON.stringify(r.get('waited')));
+    assert.deepEqual([r.get('stale')?.status, r.get('stale')?.code], ['rejected', 'LS_CMD_EXPIRED'], r.get('stale')?.reason);
+    const applied = await agent.waitFor((l) => l.msg === 'command applied');
+    assert.deepEqual([applied.orderId, applied.at], ['PO-W', issued], 'applied as of its issue time, before the agent was back');
+    assert.deepEqual(agent.lines.filter((l) => l.msg === 'command applied' && l.orderId === 'PO-S'), [], 'the expired one not at all');
+    assert.ok(issued < restarted);
+    await agent.stop('SIGKILL');
     assert.deepEqual(contract.violations, [], contract.report());
   });
 });

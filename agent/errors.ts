@@ -28,7 +28,7 @@ export const ERRORS = def({
   },
   // Commands from the MES (the `code` of a rejected command reply)
   LS_CMD_TOO_LARGE: {
-    meaning: 'The command payload is larger than the limit (16 KiB); it was not read.',
+    meaning: 'The command payload is larger than the limit (16 KiB); it was not read. (Over `mqtt.maxPacketSize` the broker does not deliver it at all.)',
     where: ['command-reply'],
     action: 'Send a smaller payload; commands are small JSON documents.',
   },
@@ -83,6 +83,22 @@ export const ERRORS = def({
     where: ['command-reply'],
     action: 'Use a code from the machine\'s reason catalogue in the configuration.',
   },
+  LS_CMD_ID_REUSED: {
+    meaning: 'A command with this `commandId` was already accepted with a different body; this one was not applied.',
+    where: ['command-reply'],
+    action: 'Give every new command a new `commandId`; resend a command only unchanged (`issuedAt` and `expiresAt` may differ).',
+  },
+  LS_CMD_EXPIRED: {
+    meaning: 'The command arrived after its `expiresAt` (it waited at the broker, e.g. while the agent was down); it was not applied.',
+    where: ['command-reply'],
+    action: 'Send it again with a new `commandId` if it still applies; check that the sender and agent clocks agree (NTP).',
+  },
+  LS_CMD_RATE_LIMITED: {
+    meaning: 'More commands for this machine than `mqtt.commandRate` / `mqtt.commandBurst` allow; this one was not read or applied.',
+    where: ['command-reply', 'log'],
+    level: 'warn',
+    action: 'Slow the sender down (a loop resending commands?) or raise mqtt.commandRate; send the command again later.',
+  },
   LS_CMD_REJECTED: {
     meaning: 'The machine pipeline refused the command for a reason without a code of its own (the reason says why).',
     where: ['command-reply'],
@@ -101,11 +117,36 @@ export const ERRORS = def({
     level: 'warn',
     action: 'None if it recovers; otherwise check the broker and the network.',
   },
+  LS_MQTT_REJECTED: {
+    meaning: 'An MQTT 5 broker refused a publish for good (0x87 not authorized, 0x90 topic name invalid, 0x95 packet too large, 0x99 payload format invalid); the message is a dead letter of destination `mqtt` and the stream goes on.',
+    where: ['log'],
+    level: 'warn',
+    action: 'Fix the broker (ACL, limits), then `lineside dead-letters resend --destination mqtt`.',
+  },
   LS_MQTT_PUBLISH_FAILED: {
     meaning: 'The broker refused or did not acknowledge a publish; it stays in the outbox and goes again after the next reconnect.',
     where: ['log'],
     level: 'warn',
     action: 'Check the broker\'s ACL for the agent\'s topics and its message size limit.',
+  },
+  // Webhooks
+  LS_WEBHOOK_FAILING: {
+    meaning: 'A webhook receiver does not take deliveries (connection refused or reset, TLS, timeout, 408, 429 or 5xx); the agent retries the oldest message with back-off (honouring Retry-After) and keeps the rest in the outbox. Logged once per outage; the recovery is logged too.',
+    where: ['log'],
+    level: 'warn',
+    action: 'Check the receiver, the URL and the TLS settings (the log line has the error); nothing is lost while the outbox has room. The backlog drains paced at replayRate once it answers.',
+  },
+  LS_WEBHOOK_REJECTED: {
+    meaning: 'A webhook receiver refused messages for good (a 3xx or 4xx other than 408 and 429); each is a dead letter of `webhook:{name}` and the stream goes on. Logged at most once a minute per webhook; the line counts the refusals it did not log.',
+    where: ['log'],
+    level: 'warn',
+    action: 'See why with `lineside dead-letters list`; fix the receiver (or the filter), then `lineside dead-letters resend --destination NAME`.',
+  },
+  LS_WEBHOOK_TLS_INSECURE: {
+    meaning: 'A webhook has `tls.insecure: true`: the receiver certificate is not verified.',
+    where: ['log'],
+    level: 'warn',
+    action: 'Configure `tls.ca` with the CA of the receiver certificate and remove `insecure`.',
   },
   // Outbox
   LS_OUTBOX_DROPPED: {
@@ -223,6 +264,7 @@ export function errorsMarkdown(): string {
     ['LS_CONFIG_', 'Configuration', 'Reported by `lineside validate` and by `lineside run` before it starts (exit code 1).'],
     ['LS_CMD_', 'Command replies', 'The `code` of a rejected reply on `.../{machine}/cmd/{name}/reply` (schema `lineside.cmd-reply/1`).'],
     ['LS_MQTT_', 'MQTT link', 'The `code` field of JSON log lines.'],
+    ['LS_WEBHOOK_', 'Webhooks', 'The `code` field of JSON log lines.'],
     ['LS_OUTBOX_', 'Outbox', 'The `code` field of JSON log lines.'],
     ['LS_HTTP_', 'Local HTTP API', 'HTTP errors answer `{"error":{"code":"LS_…","message":"…"}}` with the status shown.'],
   ];

@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import type { LoadedConfig } from '../../config/loader.ts';
 import type { CommandTarget, TransactionalSink } from '../events.ts';
 import { registerReadApi } from '../http/api.ts';
+import { registerDestinationsApi } from '../destinations/http-api.ts';
 import { buildHousekeeping } from '../housekeeping/build.ts';
 import { outboxCheck, Readiness } from '../http/health.ts';
 import { createRegistry, registerFleetMetrics, registerMachineMetrics } from '../http/metrics.ts';
@@ -15,6 +16,7 @@ import type { Logger } from '../log.ts';
 import { PipelineComponent } from '../pipeline-store/component.ts';
 import { LoggingEventSink } from '../pipeline-store/log-sink.ts';
 import { registerStoreAndForwardMetrics } from '../publish/metrics.ts';
+import { destinationReadiness, registerDestinationMetrics } from '../destinations/metrics.ts';
 import { buildStoreAndForward, type StoreAndForward } from '../publish/store-and-forward.ts';
 import type { Component } from '../lifecycle/component.ts';
 import { Fleet } from '../machines/fleet.ts';
@@ -65,7 +67,7 @@ export function composeAgent(loaded: LoadedConfig, log: Logger, opts: ComposeOpt
     { sink: live, failures: incidents.get({ name: 'live-values', failed: 'recording live values failed' }) },
     { sink: pipeline, failures: incidents.get({ name: 'pipeline-readings', failed: 'the pipeline failed on readings', meanwhile: 'events stay in memory (bounded) until it works again' }) },
   ]);
-  const fleet = new Fleet({ machines: config.machines, sink: readings, log, dataDir: config.agent.dataDir, ...(opts.now ? { now: opts.now } : {}) });
+  const fleet = new Fleet({ machines: config.machines, sink: readings, log, dataDir: config.agent.dataDir, agent: { id: config.agent.id, location: config.location }, ...(opts.now ? { now: opts.now } : {}) });
   registerFleetMetrics(registry, fleet);
   registerStoreAndForwardMetrics(registry, out);
   registerMachineMetrics(registry, config.machines.map((m) => m.id), () => pipeline.pipeline);
@@ -77,6 +79,9 @@ export function composeAgent(loaded: LoadedConfig, log: Logger, opts: ComposeOpt
   });
   readiness.add('mqtt', () => (out.publisher.connected ? { ok: true } : { ok: false, reason: `broker not connected; ${out.outbox.stats().depth + pipeline.pendingEvents} messages buffered` }));
   readiness.add('outbox', outboxCheck(() => out.outbox.stats(), config.http.ready));
+  // MQTT has its check above; every other destination has one of its own.
+  for (const d of out.destinations) if (d !== out.publisher) readiness.add(d.name, destinationReadiness(d, config.http.ready));
+  registerDestinationMetrics(registry, () => out.destinations);
   const dataDir: Component = {
     name: 'data-dir',
     async start() {
@@ -85,7 +90,10 @@ export function composeAgent(loaded: LoadedConfig, log: Logger, opts: ComposeOpt
     async stop() {},
   };
   const http = config.http.enabled
-    ? new HttpServer({ host: config.http.host, port: config.http.port, ...(config.http.token ? { token: config.http.token } : {}), readiness, registry, log: log.child({ component: 'http' }), routes: (router) => registerReadApi(router, { config, fleet, live, pipeline, ...(opts.now ? { now: opts.now } : {}) }) })
+    ? new HttpServer({ host: config.http.host, port: config.http.port, ...(config.http.token ? { token: config.http.token } : {}), readiness, registry, log: log.child({ component: 'http' }), routes: (router) => {
+          registerReadApi(router, { config, fleet, live, pipeline, ...(opts.now ? { now: opts.now } : {}) });
+          registerDestinationsApi(router, { agentId: config.agent.id, destinations: () => out.destinations, outbox: out.outbox });
+        } })
     : undefined;
   // Last: started once the outbox and pipeline it tidies are, stopped before them.
   const housekeeping = buildHousekeeping(config, { outbox: out.outbox, pipeline }, registry, log, opts.now ? { now: opts.now } : {});

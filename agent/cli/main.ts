@@ -44,6 +44,7 @@ const VERBS: VerbModule[] = [
   { commands: [{ name: 'simulate', description: VERB_HELP.simulate, options: true }], load: async () => (await import('./simulate.ts')).registerSimulate },
   { commands: [{ name: 'modbus', description: VERB_HELP.modbus, options: false }], load: async () => (await import('./modbus.ts')).registerModbus },
   { commands: [{ name: 'replay', description: VERB_HELP.replay, options: true }], load: async () => (await import('./replay.ts')).registerReplay },
+  { commands: [{ name: 'dead-letters', description: VERB_HELP['dead-letters'], options: false }], load: async () => (await import('./dead-letters.ts')).registerDeadLetters },
   { commands: [{ name: 'demo', description: VERB_HELP.demo, options: true }], load: async () => (await import('./demo.ts')).registerDemo },
 ];
 

@@ -5,9 +5,10 @@ export const VERB_HELP = {
   validate: 'check a configuration file; exit 0 when valid, 1 with every problem located on stderr, 3 when the data directory is unusable',
   schema: 'print the JSON Schema of the configuration file (for editors and CI linting)',
   'gen-docs': 'regenerate the generated files under docs/ (npm run gen)',
-  opcua: 'OPC UA tools: browse a server, list and trust server certificates',
+  opcua: "OPC UA tools: list a server's endpoints, browse it, list and trust server certificates",
   simulate: 'serve simulated machines over Modbus TCP and OPC UA until stopped',
   modbus: 'Modbus commissioning probes: read registers in every decoding, scan unit ids',
-  replay: 'run the pipeline over recorded readings (JSON lines) and print the events as JSON lines',
+  'dead-letters': 'list the messages a destination refused for good (a webhook 4xx), and mark them to go again',
+  replay: 'run the pipeline over recorded readings (JSON lines or historian CSV) and print the events as JSON lines',
   demo: 'run a simulated line (Modbus + OPC UA), an embedded MQTT broker and the agent, with a live view',
 } as const;

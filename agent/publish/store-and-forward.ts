@@ -4,16 +4,20 @@ import type { LinesideConfig } from '../../config/schema/index.ts';
 import type { CommandTarget } from '../events.ts';
 import type { Logger } from '../log.ts';
 import type { Component } from '../lifecycle/component.ts';
+import type { Destination } from '../destinations/destination.ts';
 import type { Incidents } from '../lifecycle/incident.ts';
 import { VERSION } from '../version.ts';
 import { CommandHandler } from '../commands/handler.ts';
 import { Outbox } from '../outbox/outbox.ts';
-import { Publisher } from './publisher.ts';
+import { MQTT_DESTINATION, Publisher } from './publisher.ts';
+import { WebhookDestination, webhookSpec } from '../destinations/webhook/webhook.ts';
 
 export interface StoreAndForward {
   outbox: Outbox;
   publisher: Publisher;
   commands: CommandHandler;
+  /** Every way out, each with its cursor in the outbox: MQTT first. */
+  destinations: Destination[];
   /** In start order: the outbox first (sinks before sources), commands last. */
   components: Component[];
 }
@@ -25,10 +29,12 @@ export function buildStoreAndForward(config: LinesideConfig, configHash: string,
     commitInterval: config.buffer.commitInterval,
     maxBytes: config.buffer.maxBytes,
     maxAge: config.buffer.maxAge,
+    destinations: [{ name: MQTT_DESTINATION, strict: config.mqtt.ordering === 'strict' }, ...config.webhooks.map(webhookSpec)],
     log,
     ...(now ? { now } : {}),
   });
   const publisher = new Publisher({ config: config.mqtt, agentId: config.agent.id, root: config.location, outbox, log, version: VERSION, configHash, ...(now ? { now } : {}), ...(incidents ? { incidents } : {}) });
+  const webhooks = config.webhooks.map((w) => new WebhookDestination({ config: w, agentId: config.agent.id, outbox, log, ...(now ? { now } : {}), ...(incidents ? { incidents } : {}) }));
   const commands = new CommandHandler({
     root: config.location,
     machines: config.machines.map((m) => m.id),
@@ -36,7 +42,10 @@ export function buildStoreAndForward(config: LinesideConfig, configHash: string,
     log: outbox,
     transport: publisher,
     logger: log,
+    rate: { perSecond: config.mqtt.commandRate, burst: config.mqtt.commandBurst },
+    // Replies go ahead of the outbox in the in-flight window; a quarter of it keeps data flowing under a flood.
+    replyWindow: Math.max(1, Math.floor(config.mqtt.inflight / 4)),
     ...(now ? { now } : {}),
   });
-  return { outbox, publisher, commands, components: [outbox, publisher, commands] };
+  return { outbox, publisher, commands, destinations: [publisher, ...webhooks], components: [outbox, publisher, ...webhooks, commands] };
 }

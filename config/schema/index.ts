@@ -7,6 +7,7 @@ import { modbusDevices } from './devices.ts';
 import { housekeepingSchema } from './housekeeping.ts';
 import { machineSchema, reasonSchema, type MachineConfig } from './machine.ts';
 import { mqttSchema } from './mqtt.ts';
+import { checkWebhookMachines, webhooksSchema } from './webhooks.ts';
 import { shiftsSchema } from './shifts.ts';
 import { SIM_TAGS } from './sim.ts';
 import { duration, topicLevel } from './units.ts';
@@ -25,11 +26,48 @@ const DEFAULT_REASONS = {
   changeover: { text: 'Changeover', category: 'availability' as const },
 };
 
+export const reasonsSchema = z
+  .record(topicLevel('a reason code'), reasonSchema)
+  .prefault({})
+  .transform((r) => ({ ...DEFAULT_REASONS, ...r }))
+  .describe('Downtime reason catalogue: code → text and loss category. `unassigned`, `micro-stop` and `changeover` exist by default.');
+
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /** Tag names a machine offers to signals and telemetry. */
 export function tagNames(m: MachineConfig): string[] {
   return m.driver === 'sim' ? [...SIM_TAGS] : m.tags.map((t) => t.name);
+}
+
+/** The machine fields the cross-checks read (a replay machine may leave out signals). */
+type CheckedMachine = Pick<MachineConfig, 'id' | 'telemetry' | 'faults'> & { signals?: MachineConfig['signals'] };
+
+/**
+ * Cross-checks of the machines: unique ids; signals and telemetry naming the machine's tags
+ * (when `tagsOf` knows them); fault codes mapped to reasons in the catalogue.
+ */
+export function checkMachines<M extends CheckedMachine>(cfg: { machines: readonly M[]; reasons: Record<string, unknown> }, ctx: z.RefinementCtx, tagsOf: (m: M) => string[] | undefined): void {
+  const seen = new Map<string, number>();
+  cfg.machines.forEach((m, i) => {
+    const first = seen.get(m.id);
+    if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['machines', i, 'id'], message: `duplicate machine id "${m.id}" (also machines[${first}])` });
+    else seen.set(m.id, i);
+    const names = tagsOf(m);
+    if (names) {
+      const known = new Set(names);
+      const dup = names.findIndex((n, j) => names.indexOf(n) !== j);
+      if (dup >= 0) ctx.addIssue({ code: 'custom', path: ['machines', i, 'tags', dup, 'name'], message: `duplicate tag name "${names[dup]}"` });
+      for (const [signal, def] of Object.entries(m.signals ?? {})) {
+        if (def && !known.has(def.tag)) ctx.addIssue({ code: 'custom', path: ['machines', i, 'signals', signal, 'tag'], message: `expected one of the machine's tags (${names.join(', ')}), got "${def.tag}"` });
+      }
+      m.telemetry.tags?.forEach((t, j) => {
+        if (!known.has(t)) ctx.addIssue({ code: 'custom', path: ['machines', i, 'telemetry', 'tags', j], message: `expected one of the machine's tags (${names.join(', ')}), got "${t}"` });
+      });
+    }
+    for (const [code, reason] of Object.entries(m.faults)) {
+      if (!(reason in cfg.reasons)) ctx.addIssue({ code: 'custom', path: ['machines', i, 'faults', code], message: `expected a reason code from reasons (${Object.keys(cfg.reasons).join(', ')}), got "${reason}"` });
+    }
+  });
 }
 
 export const configSchema = z
@@ -38,41 +76,19 @@ export const configSchema = z
     agent: agentSchema,
     location: locationSchema,
     mqtt: mqttSchema,
+    webhooks: webhooksSchema,
     buffer: bufferSchema.prefault({}),
     http: httpSchema.prefault({}),
     history: historySchema.prefault({}),
     housekeeping: housekeepingSchema.prefault({}),
     shifts: shiftsSchema.prefault({}),
     oee: oeeSchema.prefault({}),
-    reasons: z
-      .record(topicLevel('a reason code'), reasonSchema)
-      .prefault({})
-      .transform((r) => ({ ...DEFAULT_REASONS, ...r }))
-      .describe('Downtime reason catalogue: code → text and loss category. `unassigned`, `micro-stop` and `changeover` exist by default.'),
+    reasons: reasonsSchema,
     machines: z.array(machineSchema).min(1, { error: 'expected at least one machine' }).superRefine(modbusDevices).describe('The machines this agent polls.'),
   })
   .superRefine((cfg, ctx) => {
-    const seen = new Map<string, number>();
-    cfg.machines.forEach((m, i) => {
-      const first = seen.get(m.id);
-      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['machines', i, 'id'], message: `duplicate machine id "${m.id}" (also machines[${first}])` });
-      else seen.set(m.id, i);
-      const names = tagNames(m);
-      const known = new Set(names);
-      if (m.driver !== 'sim') {
-        const dup = names.findIndex((n, j) => names.indexOf(n) !== j);
-        if (dup >= 0) ctx.addIssue({ code: 'custom', path: ['machines', i, 'tags', dup, 'name'], message: `duplicate tag name "${names[dup]}"` });
-      }
-      for (const [signal, def] of Object.entries(m.signals)) {
-        if (def && !known.has(def.tag)) ctx.addIssue({ code: 'custom', path: ['machines', i, 'signals', signal, 'tag'], message: `expected one of the machine's tags (${names.join(', ')}), got "${def.tag}"` });
-      }
-      m.telemetry.tags?.forEach((t, j) => {
-        if (!known.has(t)) ctx.addIssue({ code: 'custom', path: ['machines', i, 'telemetry', 'tags', j], message: `expected one of the machine's tags (${names.join(', ')}), got "${t}"` });
-      });
-      for (const [code, reason] of Object.entries(m.faults)) {
-        if (!(reason in cfg.reasons)) ctx.addIssue({ code: 'custom', path: ['machines', i, 'faults', code], message: `expected a reason code from reasons (${Object.keys(cfg.reasons).join(', ')}), got "${reason}"` });
-      }
-    });
+    checkMachines(cfg, ctx, tagNames);
+    checkWebhookMachines(cfg, ctx);
     if (cfg.http.enabled && !LOOPBACK.has(cfg.http.host) && !cfg.http.token) {
       ctx.addIssue({ code: 'custom', path: ['http', 'token'], message: `required when http.host is not loopback ("${cfg.http.host}"): expected a bearer token of at least 16 characters` });
     }
@@ -85,3 +101,4 @@ export type { ShiftsConfig, ShiftConfig } from './shifts.ts';
 export type { ModbusConnectionConfig, ModbusTagConfig } from './modbus.ts';
 export type { OpcuaConnectionConfig, OpcuaTagConfig } from './opcua.ts';
 export type { SimConnectionConfig } from './sim.ts';
+export type { WebhookConfig } from './webhooks.ts';

@@ -1,7 +1,7 @@
 // The connection to the central broker.
 import { z } from 'zod';
 import { credentialsInUrl, secret } from './secret.ts';
-import { duration, int, text } from './units.ts';
+import { duration, int, num, size, text } from './units.ts';
 
 const tlsSchema = z
   .strictObject({
@@ -30,7 +30,14 @@ export const mqttSchema = z
     reconnectMin: duration({ min: '100ms' }).prefault('1s').describe('First reconnect delay; doubles (with jitter) up to reconnectMax.'),
     reconnectMax: duration({ min: '1s' }).prefault('60s').describe('Longest reconnect delay.'),
     inflight: int(1, 65535).prefault(64).describe('Publishes awaiting PUBACK at once (the in-flight window).'),
-    replayRate: int(1, 1_000_000).prefault(2000).describe('Messages/s at most when draining a backlog after an outage, so live data keeps flowing.'),
+    replayRate: int(1, 1_000_000).prefault(2000).describe('Messages/s at most when draining a backlog after an outage (marked `replay: true`); live messages go out beside it at once.'),
+    ordering: z.enum(['lanes', 'strict'], { error: 'expected lanes | strict' }).prefault('lanes').describe('`lanes`: live messages go out at once and the backlog drains oldest first beside them (order is kept within each lane). `strict`: one stream in seq order, live messages wait behind the backlog.'),
+    maxPacketSize: size({ min: '20KiB' })
+      .refine((b) => b <= 268_435_455, { error: 'expected a size of at most 256MiB (the MQTT limit)' })
+      .prefault('256KiB')
+      .describe('Largest MQTT packet the broker may send the agent (MQTT 5 Maximum Packet Size): larger commands are never delivered, so they cannot exhaust memory. Limits what the agent receives, not what it publishes. MQTT 3.1.1 has no such property: set the broker\'s `max_packet_size` instead.'),
+    commandRate: num({ min: 0, exclusiveMin: true, max: 100_000 }).prefault(20).describe('Commands per second each machine accepts in the long run (a token bucket per machine; commands for unknown machines share one). Over it a command is answered LS_CMD_RATE_LIMITED unread.'),
+    commandBurst: int(1, 100_000).prefault(50).describe('Commands a machine accepts at once before commandRate applies (the bucket size).'),
     tls: tlsSchema.optional().describe('TLS settings for mqtts:// and wss://.'),
   })
   .describe('The MQTT broker of the MES.');

@@ -14,6 +14,7 @@ import { registerDemo } from '../../agent/cli/demo.ts';
 import { registerModbus } from '../../agent/cli/modbus.ts';
 import { registerOpcua } from '../../agent/cli/opcua.ts';
 import { registerReplay } from '../../agent/cli/replay.ts';
+import { registerDeadLetters } from '../../agent/cli/dead-letters.ts';
 import { registerRun } from '../../agent/cli/run.ts';
 import { registerSchema } from '../../agent/cli/schema.ts';
 import { registerSimulate } from '../../agent/cli/simulate.ts';
@@ -103,7 +104,7 @@ describe('driver and verb stacks load on demand', () => {
       .version('0')
       .addOption(new Option('--log-level <level>', 'override agent.logLevel').choices(LOG_LEVELS))
       .configureHelp({ helpWidth: 80 });
-    for (const register of [registerRun, registerValidate, registerSchema, registerOpcua, registerSimulate, registerModbus, registerReplay, registerDemo]) register(eager);
+    for (const register of [registerRun, registerValidate, registerSchema, registerOpcua, registerSimulate, registerModbus, registerReplay, registerDeadLetters, registerDemo]) register(eager);
     const out = await runCli(['--help']);
     assert.equal(out.code, 0, out.stderr);
     const sections = (help: string) => help.slice(help.indexOf('Options:'));

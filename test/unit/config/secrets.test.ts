@@ -73,7 +73,10 @@ describe('secrets in the configuration', () => {
 
   it('marks exactly the secret fields, and the broker URL', () => {
     const marked = markedPaths(configSchema).map((m) => `${m.path} ${m.hides}`).sort();
-    assert.deepEqual(marked, ['http.token value', 'machines[].connection.auth.password value', 'mqtt.password value', 'mqtt.url url-password']);
+    assert.deepEqual(marked, [
+      'http.token value', 'machines[].connection.auth.password value', 'mqtt.password value', 'mqtt.url url-password',
+      'webhooks[].auth.bearer value', 'webhooks[].auth.password value', 'webhooks[].headers.* value', 'webhooks[].secrets[] value', 'webhooks[].url url-password',
+    ]);
   });
 });
 

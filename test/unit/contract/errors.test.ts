@@ -46,7 +46,7 @@ describe('error code registry', () => {
 
   it('gives every code a meaning, a surface and an action; HTTP codes a status', () => {
     for (const [code, info] of Object.entries(ERRORS)) {
-      assert.match(code, /^LS_(CONFIG|CMD|MQTT|OUTBOX|HTTP)_[A-Z_]+$/);
+      assert.match(code, /^LS_(CONFIG|CMD|MQTT|OUTBOX|HTTP|WEBHOOK)_[A-Z_]+$/);
       assert.ok(info.meaning.length > 10 && info.action.length > 2 && info.where.length > 0, code);
       if ((info.where as readonly string[]).includes('http')) assert.ok('status' in info && info.status >= 400, `${code} has an HTTP status`);
       assert.equal(E[code as keyof typeof E], code);

@@ -82,6 +82,12 @@ export class DestinationCursor {
     return this.#session;
   }
 
+  /** The lowest seq this destination may still take from the recent rows in memory (Infinity when not connected). */
+  get nextFromMemory(): number {
+    if (!this.#session) return Number.POSITIVE_INFINITY;
+    return this.strict ? this.#replayNext : this.#liveNext;
+  }
+
   /** The replay lane has nothing left of the session's backlog. */
   get replayDone(): boolean {
     return !this.#session || (this.#requeued.length === 0 && this.#replayNext > this.#session.boundary);

@@ -429,6 +429,14 @@ export class Outbox implements TransactionalSink, Component, RowSource {
     this.#depth += rows.length;
     this.#recent.push(rows);
     for (const l of this.#listeners) l();
+    this.#trimRecent();
+  }
+
+  /** Rows every connected destination has taken need not stay in memory (the listeners above took the live ones at once, or will from the file). */
+  #trimRecent(): void {
+    let need = Number.POSITIVE_INFINITY;
+    for (const c of this.#cursors.values()) need = Math.min(need, c.nextFromMemory);
+    this.#recent.forgetBefore(need);
   }
 
   /** Delete what every destination has (inside the commit's transaction); dead letters stay. */

@@ -1,6 +1,8 @@
 // The rows committed last, kept in memory so live traffic leaves without reading back what was
-// just written: a destination that keeps up never touches the file for its messages. Bounded by
-// count and bytes; a destination that falls behind reads the older rows from the file.
+// just written: a destination that keeps up never touches the file for its messages. Rows go as
+// soon as every connected destination has taken them (kept longer, every body would outlive the
+// young generation and grow the old one), and the ring is bounded by count and bytes; a
+// destination that falls behind reads the older rows from the file.
 import type { CompiledFilter } from './cursor.ts';
 import type { LeasedRow } from './database.ts';
 
@@ -11,7 +13,7 @@ export class RecentRows {
   readonly #maxRows: number;
   readonly #maxBytes: number;
 
-  constructor(maxRows = 20_000, maxBytes = 8 << 20) {
+  constructor(maxRows = 20_000, maxBytes = 4 << 20) {
     this.#maxRows = maxRows;
     this.#maxBytes = maxBytes;
   }
@@ -35,6 +37,16 @@ export class RecentRows {
       this.#rows = this.#rows.slice(this.#head);
       this.#head = 0;
     }
+  }
+
+  /** Forget the rows below `seq` (every destination that reads from memory is past them). */
+  forgetBefore(seq: number): void {
+    while (this.#head < this.#rows.length && this.#rows[this.#head]!.seq < seq) {
+      this.#bytes -= this.#rows[this.#head]!.size;
+      this.#rows[this.#head] = undefined as unknown as LeasedRow;
+      this.#head++;
+    }
+    if (this.#head === this.#rows.length) this.clear();
   }
 
   /** Forget everything (the file was replaced). */

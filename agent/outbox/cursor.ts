@@ -129,6 +129,7 @@ export class DestinationCursor {
     if (!this.#session || this.strict) return [];
     const out = this.#take(this.#liveNext, this.#src.lastSeq, max);
     this.#liveNext = out.next;
+    this.sent += out.rows.length;
     return out.rows;
   }
 
@@ -142,6 +143,7 @@ export class DestinationCursor {
       this.#replayNext = out.next;
       for (const r of out.rows) rows.push(r);
     }
+    this.sent += rows.length;
     return rows;
   }
 
@@ -196,6 +198,8 @@ export class DestinationCursor {
     if (max <= 0) return { rows, next };
     for (const [a, b] of this.#acked.gaps(from, to)) {
       const got = this.#src.rows(a, b, max - rows.length, this.filter);
+      // A failed read scanned nothing: stay here and try again next time.
+      if (got.scannedTo < a) return { rows, next: a };
       // What the scan passed over is not wanted (or no longer there): done for this destination.
       let cur = a;
       for (const r of got.rows) {
@@ -213,7 +217,6 @@ export class DestinationCursor {
       if (rows.length >= max) break;
     }
     if (rows.length < max) next = Math.max(next, to + 1);
-    this.sent += rows.length;
     return { rows, next };
   }
 

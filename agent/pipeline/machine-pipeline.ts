@@ -290,7 +290,6 @@ export class MachinePipeline {
    */
   dataComplete(t: number): void {
     const at = Math.max(t, this.#clock());
-    if (!this.#stale && at >= this.#staleAt()) this.#goStale();
     this.#complete = at;
     this.#advance(at);
   }

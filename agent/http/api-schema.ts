@@ -99,5 +99,5 @@ export const readyResponse = z.strictObject({
   checks: z.record(
     z.string(),
     z.strictObject({ ok: z.boolean(), reason: z.string().optional().describe('Why not ready.'), detail: z.record(z.string(), z.unknown()).optional() }),
-  ).describe('One entry per check: `drivers`, `mqtt`, `outbox`.'),
+  ).describe('One entry per check: `drivers`, `mqtt`, `outbox`, and `webhook:{name}` for each webhook.'),
 });

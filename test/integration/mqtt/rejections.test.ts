@@ -30,7 +30,7 @@ describe('MQTT 5 permanent rejections', () => {
     assert.match(String(rejected.topic), /\/m2\/telemetry$/);
     // m1's messages get through beside the refused ones (slowly when the broker keeps dropping
     // the connection: how fast depends on the broker, not on the agent).
-    await mes.until(() => mes.data().some((m) => m.json.machine === 'm1'), 60_000, 'm1 delivered');
+    await mes.until(() => mes.data().some((m) => m.json.machine === 'm1' && (m.json.seq as number) > (rejected.seq as number)), 60_000, 'm1 delivered after the refusal');
 
     const db = new Database(join(dataDir, 'outbox.db'), { readonly: true });
     after(() => db.close());

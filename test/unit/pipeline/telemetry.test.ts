@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Quality, Reading } from '../../../drivers/driver.ts';
-import { BODY_SCHEMAS } from '../../../agent/contract/payloads.ts';
+import { BODY_SCHEMAS, SCHEMA as SCHEMAS } from '../../../agent/contract/payloads.ts';
 import { TelemetryThrottle } from '../../../agent/pipeline/telemetry.ts';
 import { Harness, makeConfig } from './harness.ts';
 
-const SCHEMA = 'lineside.telemetry/1';
+const SCHEMA = SCHEMAS.telemetry;
 const at = (ts: number, value: number, quality: Quality = 'good'): Reading[] => [{ tag: 'speed', value, quality, ts }];
 
 describe('telemetry throttle', () => {

@@ -3,7 +3,7 @@
 // the parts hand things to each other.
 
 /** What a machine's pipeline publishes; the kind selects the topic `.../{machine}/{kind}`. */
-export type EventKind = 'telemetry' | 'state' | 'downtime' | 'oee' | 'job' | 'event';
+export type EventKind = 'telemetry' | 'state' | 'downtime' | 'oee' | 'job' | 'event' | 'audit';
 
 export interface MachineEvent {
   kind: EventKind;

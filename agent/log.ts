@@ -8,7 +8,7 @@ import { redactUrlCredentials } from '../config/redact.ts';
  * Keys whose values never reach a log line, at any of the first three levels of nesting. Every
  * field marked secret in the config schema must be among them (test/unit/log/redact.test.ts).
  */
-export const SECRET_KEYS = ['password', 'token', 'key', 'secret', 'secrets', 'bearer', 'headers', 'privateKey', 'authorization'];
+export const SECRET_KEYS = ['password', 'passwordHash', 'token', 'key', 'secret', 'secrets', 'bearer', 'headers', 'privateKey', 'authorization'];
 export const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`]);
 
 export interface LogOptions {

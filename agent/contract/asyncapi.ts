@@ -36,7 +36,7 @@ const cmdCodes = () =>
   (Object.entries(ERRORS) as Array<[string, ErrorCodeInfo]>).filter(([, i]) => i.where.includes('command-reply')).map(([c, i]) => `- \`${c}\`: ${i.meaning}`).join('\n');
 
 /** The contract's release: 1.x.y for topic version v1 (docs/CONTRACT.md, "Versioning"). */
-export const CONTRACT_RELEASE = '1.1.0';
+export const CONTRACT_RELEASE = '1.2.0';
 
 const DESCRIPTION = `The MQTT contract of Lineside, the shop-floor edge gateway: every topic the agent publishes and
 subscribes to, with the JSON Schema of every payload. Generated from the agent's own schemas

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { COMMAND_REPLY_SCHEMA, commandReplySchema, downtimeReasonCommandSchema, jobCommandSchema } from './commands.ts';
 import { envelopeSchema } from './envelope.ts';
-import { downtimeBody, jobBody, oeeBody, SCHEMA, stateBody, telemetryBody } from './payloads.ts';
+import { auditBody, downtimeBody, jobBody, oeeBody, SCHEMA, stateBody, telemetryBody } from './payloads.ts';
 import { AGENT_STATUS_SCHEMA, agentStatusSchema, DROP_REPORT_SCHEMA, dropReportSchema } from './status.ts';
 import { EXAMPLES } from './examples.ts';
 
@@ -106,6 +106,30 @@ export const MESSAGES: readonly ContractMessage[] = [
     example: EXAMPLES.outboxDrop,
   },
   {
+    id: 'audit',
+    title: 'Audit record',
+    summary: 'An operator or admin acted on this machine at the line station or through the local API (a downtime reason, a job): who, what, when, outcome. Since contract 1.2.0.',
+    address: machineKind('audit'),
+    action: 'send',
+    schemaId: SCHEMA.audit,
+    enveloped: true,
+    retained: false,
+    payload: enveloped(SCHEMA.audit, auditBody.describe('One record of the audit log.')),
+    example: EXAMPLES.audit,
+  },
+  {
+    id: 'agentAudit',
+    title: 'Audit record of the agent',
+    summary: 'An action not about one machine (login, failed login, logout); the envelope\'s `machine` is `_agent`. Since contract 1.2.0.',
+    address: '_agent/audit',
+    action: 'send',
+    schemaId: SCHEMA.audit,
+    enveloped: true,
+    retained: false,
+    payload: enveloped(SCHEMA.audit, auditBody.describe('One record of the audit log.')).extend({ machine: z.literal('_agent').describe('`_agent`: the record is about the agent, not a machine.') }),
+    example: EXAMPLES.agentAudit,
+  },
+  {
     id: 'agentStatus',
     title: 'Agent status',
     summary: 'Retained birth (`online`) on every connect; `offline` as last will or on a clean stop.',
@@ -166,8 +190,9 @@ export function messageForTopic(topic: string): { message: ContractMessage; para
     if (tpl.length !== rest.length) continue;
     const params: Record<string, string> = {};
     const ok = tpl.every((t, i) => (t.startsWith('{') ? ((params[t.slice(1, -1)] = rest[i]!), rest[i] !== '') : t === rest[i]));
-    // `{machine}` never matches the agent's own level.
-    if (ok && params.machine !== '_agent') return { message, params };
+    // `{machine}` never matches the agent's own level; an enveloped message on the agent's level
+    // (`_agent/audit`) has `_agent` as its machine.
+    if (ok && params.machine !== '_agent') return { message, params: message.enveloped && params.machine === undefined ? { ...params, machine: rest[0]! } : params };
   }
   return undefined;
 }

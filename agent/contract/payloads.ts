@@ -9,6 +9,7 @@ export const SCHEMA = {
   oee: 'lineside.oee/1',
   job: 'lineside.job/1',
   telemetry: 'lineside.telemetry/1',
+  audit: 'lineside.audit/1',
 } as const;
 
 const isoTime = z.iso.datetime();
@@ -121,6 +122,21 @@ export const telemetryBody = z.strictObject({
   ),
 });
 
+/**
+ * An operator's or admin's action at the line station or through the local API: who, what, when
+ * (the envelope's `ts`), and how it ended. On `.../{machine}/audit` when it concerns a machine,
+ * on `.../_agent/audit` otherwise (logins, logouts).
+ */
+export const auditBody = z.strictObject({
+  id: z.number().int().positive().describe('Number of the record in the agent\'s local audit log.'),
+  actor: z.string().describe('User name (`http.users`), token name (`http.tokens`; `http.token` for the admin token), or `local` (open loopback).'),
+  role: z.enum(['viewer', 'operator', 'admin']),
+  via: z.enum(['session', 'token', 'open']).describe('How the actor was authenticated.'),
+  action: z.string().describe('`login`, `logout`, `downtime-reason`, `job`, … (new actions may appear).'),
+  outcome: z.enum(['ok', 'refused', 'failed']),
+  detail: z.record(z.string(), z.unknown()).describe('What was asked: the command fields and the reply code for commands; the reason of a refused login.'),
+});
+
 /** Body schema by schema id. */
 export const BODY_SCHEMAS = {
   [SCHEMA.state]: stateBody,
@@ -128,6 +144,7 @@ export const BODY_SCHEMAS = {
   [SCHEMA.oee]: oeeBody,
   [SCHEMA.job]: jobBody,
   [SCHEMA.telemetry]: telemetryBody,
+  [SCHEMA.audit]: auditBody,
 } as const;
 
 export type StateBody = z.infer<typeof stateBody>;
@@ -135,3 +152,4 @@ export type DowntimeBody = z.infer<typeof downtimeBody>;
 export type OeeBody = z.infer<typeof oeeBody>;
 export type JobBody = z.infer<typeof jobBody>;
 export type TelemetryBody = z.infer<typeof telemetryBody>;
+export type AuditBody = z.infer<typeof auditBody>;

@@ -12,7 +12,7 @@ export interface TopicRoot {
   line: string;
 }
 
-export const EVENT_KINDS: readonly EventKind[] = ['telemetry', 'state', 'downtime', 'oee', 'job', 'event'];
+export const EVENT_KINDS: readonly EventKind[] = ['telemetry', 'state', 'downtime', 'oee', 'job', 'event', 'audit'];
 
 /** `lineside/v1/{enterprise}/{site}/{area}/{line}` */
 export function lineTopic(root: TopicRoot): string {

@@ -142,6 +142,8 @@ export interface Header {
   speed: number;
   subscribe: string;
   metrics: string;
+  /** URL of the line station. */
+  station?: string;
   logFile: string;
   configFile: string;
 }
@@ -172,6 +174,7 @@ export function renderFrame(f: Frame, h: Header): string {
   const up = `${Math.floor(f.uptime / 60)}:${String(Math.floor(f.uptime % 60)).padStart(2, '0')}`;
   return [
     `Lineside demo · ${h.line} · speed ${h.speed}× · machine time ${f.machineTime.slice(0, 19).replace('T', ' ')} UTC · up ${up}`,
+    ...(h.station ? [`station ${h.station}  ← open the line station in a browser`] : []),
     '',
     `${'machine'.padEnd(8)} ${'link'.padEnd(17)} ${'state since (for)'.padEnd(28)} ${'downtime (reason, for)'.padEnd(34)} ${'good'.padStart(6)} ${'rej'.padStart(5)} ${'   A  '} ${'   P  '} ${'   Q  '} ${'  OEE '}`,
     ...rows,

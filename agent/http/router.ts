@@ -1,14 +1,22 @@
 // A small router over node:http: exact paths and `{param}` segments, JSON in and out.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { E } from '../errors.ts';
+import type { Principal, Role } from './access.ts';
 
 export interface RequestContext {
   url: URL;
   params: Record<string, string>;
   req: IncomingMessage;
+  /** The caller (undefined only on public routes when it sent nothing). */
+  principal?: Principal | undefined;
+  /** The parsed JSON body of routes that take one. */
+  body?: unknown;
+  /** The response, for routes that stream (they answer `{ status: 0 }` once they took it over). */
+  res: ServerResponse;
 }
 
 export interface HttpReply {
+  /** 0: the handler wrote the response itself (a stream). */
   status: number;
   body: unknown;
   /** Content type; JSON when omitted. */
@@ -18,24 +26,48 @@ export interface HttpReply {
 
 export type Handler = (ctx: RequestContext) => HttpReply | Promise<HttpReply>;
 
-interface Route { method: string; parts: string[]; handler: Handler; public: boolean }
+export interface RouteOptions {
+  /** Answers without credentials (liveness, the station's login page and assets, login itself). */
+  public?: boolean;
+  /** The least role that may call it (default viewer). */
+  role?: Role;
+  /** Takes a JSON body (at most 16 KiB). */
+  body?: boolean;
+}
+
+interface Route { method: string; parts: string[]; handler: Handler; public: boolean; role: Role; body: boolean }
 
 export class HttpError extends Error {
   readonly status: number;
   readonly code: string;
-  constructor(status: number, code: string, message: string) {
+  /** Headers of the error reply (e.g. Retry-After). */
+  readonly headers: Record<string, string>;
+  constructor(status: number, code: string, message: string, headers: Record<string, string> = {}) {
     super(message);
     this.status = status;
     this.code = code;
+    this.headers = headers;
   }
 }
 
 export class Router {
   #routes: Route[] = [];
 
-  /** `public` routes skip the bearer token (liveness only). */
-  get(path: string, handler: Handler, opts: { public?: boolean } = {}): this {
-    this.#routes.push({ method: 'GET', parts: path.split('/').filter(Boolean), handler, public: opts.public ?? false });
+  /** `public` routes skip authentication; the others need at least `role` (viewer). */
+  get(path: string, handler: Handler, opts: RouteOptions = {}): this {
+    return this.#add('GET', path, handler, opts);
+  }
+
+  post(path: string, handler: Handler, opts: RouteOptions = {}): this {
+    return this.#add('POST', path, handler, opts);
+  }
+
+  delete(path: string, handler: Handler, opts: RouteOptions = {}): this {
+    return this.#add('DELETE', path, handler, opts);
+  }
+
+  #add(method: string, path: string, handler: Handler, opts: RouteOptions): this {
+    this.#routes.push({ method, parts: path.split('/').filter(Boolean), handler, public: opts.public ?? false, role: opts.role ?? 'viewer', body: opts.body ?? false });
     return this;
   }
 
@@ -91,7 +123,7 @@ function decodeSegment(s: string): string {
 }
 
 export function send(res: ServerResponse, reply: HttpReply, head = false): void {
-  const body = reply.type ? String(reply.body) : `${JSON.stringify(reply.body)}\n`;
+  const body = reply.type ? (Buffer.isBuffer(reply.body) ? reply.body : String(reply.body)) : `${JSON.stringify(reply.body)}\n`;
   res.writeHead(reply.status, {
     'content-type': reply.type ?? 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),

@@ -8,7 +8,7 @@ import type { DropTally } from './drop-report.ts';
 export { ROW_OVERHEAD } from './database.ts';
 
 /** Drop priority: lower goes first. */
-export const PRIORITY: Record<EventKind, number> = { telemetry: 0, state: 1, event: 1, oee: 2, downtime: 2, job: 2 };
+export const PRIORITY: Record<EventKind, number> = { telemetry: 0, state: 1, event: 1, oee: 2, downtime: 2, job: 2, audit: 2 };
 export const MAX_PRIORITY = 2;
 /** Drop reports: above every priority a bound drops, so a report is never dropped (it explains the gaps). */
 export const REPORT_PRIORITY = 3;

@@ -24,12 +24,30 @@ export const locationSchema = z
   })
   .describe('Where the machines stand, per ISA-95; it forms the MQTT topic root.');
 
+export const ROLES = ['viewer', 'operator', 'admin'] as const;
+const role = z.enum(ROLES, { error: `expected one of ${ROLES.join(' | ')}` }).describe('viewer: read; operator: also downtime reasons and jobs; admin: everything.');
+
+/** `scrypt$N$r$p$salt$hash` (salt and hash base64): what `lineside station hash-password` prints. */
+export const PASSWORD_HASH = /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]{16,}\$[A-Za-z0-9+/=]{32,}$/;
+
+const stationUserSchema = z.strictObject({
+  name: z.string({ error: 'expected a user name' }).regex(/^[A-Za-z0-9._@-]{1,64}$/, { error: 'expected a user name of 1..64 letters, digits, . _ @ -' }).describe('Login name.'),
+  role,
+  passwordHash: secret(z.string({ error: 'expected a password hash from `lineside station hash-password`' }).regex(PASSWORD_HASH, { error: 'expected a password hash from `lineside station hash-password` (scrypt$N$r$p$salt$hash)' })).describe('scrypt hash from `lineside station hash-password` (never the password itself).'),
+});
+
+const roleTokenSchema = z.strictObject({
+  name: z.string({ error: 'expected a name' }).regex(/^[A-Za-z0-9._@-]{1,64}$/, { error: 'expected a name of 1..64 letters, digits, . _ @ -' }).describe('Who uses the token; the audit log names it.'),
+  role,
+  token: secret(z.string({ error: 'expected a token of at least 16 characters' }).min(16, { error: 'expected a token of at least 16 characters' })).describe('Bearer token. Use ${VAR} or ${file:...}.'),
+});
+
 export const httpSchema = z
   .strictObject({
     enabled: z.boolean({ error: 'expected true or false' }).prefault(true).describe('Serve /healthz, /readyz, /metrics and the read API.'),
-    host: text('a host or address to bind').prefault('127.0.0.1').describe('Bind address. Anything but loopback requires `token`.'),
+    host: text('a host or address to bind').prefault('127.0.0.1').describe('Bind address. Anything but loopback requires `token`, `tokens` or `users`.'),
     port: int(0, 65535).prefault(8710).describe('TCP port (0 picks a free one).'),
-    token: secret(z.string({ error: 'expected a token of at least 16 characters' }).min(16, { error: 'expected a token of at least 16 characters' })).optional().describe('Bearer token required on every request but `/healthz` when set — on loopback too. Required when bound to a non-loopback address. Use ${VAR} or ${file:...}.'),
+    token: secret(z.string({ error: 'expected a token of at least 16 characters' }).min(16, { error: 'expected a token of at least 16 characters' })).optional().describe('Bearer token required on every request but `/healthz` when set — on loopback too. Required when bound to a non-loopback address unless `users` or `tokens` are set. Use ${VAR} or ${file:...}.'),
     ready: z
       .strictObject({
         maxOutboxDepth: int(1, 1_000_000_000).prefault(100_000).describe('/readyz answers 503 when more messages than this wait in the outbox.'),
@@ -37,8 +55,29 @@ export const httpSchema = z
       })
       .prefault({})
       .describe('Outbox thresholds of /readyz (besides drivers and broker connected).'),
+    station: z.boolean({ error: 'expected true or false' }).prefault(true).describe('Serve the line station (the web page for operators and plant IT) at `/`. See docs/STATION.md.'),
+    users: z.array(stationUserSchema).prefault([]).describe('Local users of the line station and the API (cookie sessions). With none (and no token), loopback is open to anyone on the machine as admin; off loopback a login or token is required.'),
+    tokens: z.array(roleTokenSchema).prefault([]).describe('Bearer tokens per role, for machine-to-machine clients. `token` (above) is an admin token.'),
+    session: z
+      .strictObject({
+        idleTimeout: duration({ min: '1m', max: '7d' }).prefault('30m').describe('A session unused this long ends.'),
+        maxAge: duration({ min: '1m', max: '30d' }).prefault('12h').describe('A session ends this long after login, used or not.'),
+      })
+      .prefault({})
+      .describe('Session lifetime of the line station.'),
   })
-  .describe('The local HTTP API: health, metrics and history.');
+  .superRefine((h, ctx) => {
+    const seen = new Set<string>();
+    h.users.forEach((u, i) => {
+      if (seen.has(u.name)) ctx.addIssue({ code: 'custom', path: ['users', i, 'name'], message: `duplicate user name "${u.name}"` });
+      seen.add(u.name);
+    });
+    const tokens = [h.token, ...h.tokens.map((t) => t.token)];
+    h.tokens.forEach((t, i) => {
+      if (tokens.indexOf(t.token) !== i + 1) ctx.addIssue({ code: 'custom', path: ['tokens', i, 'token'], message: 'expected a token of its own (it equals another token: the role would be ambiguous)' });
+    });
+  })
+  .describe('The local HTTP API: health, metrics, history and the line station.');
 
 export const historySchema = z
   .strictObject({

@@ -6,7 +6,7 @@ import { decodeWebhookSecret } from './webhook-secret.ts';
 import { credentialsInUrl, secret } from './secret.ts';
 import { duration, int, text, topicLevel } from './units.ts';
 
-export const EVENT_KINDS = ['telemetry', 'state', 'downtime', 'oee', 'job', 'event'] as const satisfies readonly EventKind[];
+export const EVENT_KINDS = ['telemetry', 'state', 'downtime', 'oee', 'job', 'event', 'audit'] as const satisfies readonly EventKind[];
 // Fails to compile when agent/events.ts gains a kind this list lacks.
 const _everyKind: [Exclude<EventKind, (typeof EVENT_KINDS)[number]>] extends [never] ? true : false = true;
 void _everyKind;

@@ -101,7 +101,7 @@ describe('config loader', () => {
 
   it('requires a token when the HTTP API is bound beyond loopback', () => {
     assert.deepEqual(problems(`${BASE}http: { host: 0.0.0.0 }\n`), [
-      'lineside.yaml:10:7 http.token: required when http.host is not loopback ("0.0.0.0"): expected a bearer token of at least 16 characters',
+      'lineside.yaml:10:7 http.token: required when http.host is not loopback ("0.0.0.0"): expected a bearer token of at least 16 characters (or http.users / http.tokens for the line station\'s roles)',
     ]);
   });
 });

@@ -11,11 +11,15 @@ import { CommandHandler } from '../commands/handler.ts';
 import { Outbox } from '../outbox/outbox.ts';
 import { MQTT_DESTINATION, Publisher } from './publisher.ts';
 import { WebhookDestination, webhookSpec } from '../destinations/webhook/webhook.ts';
+import { SparkplugDestination, sparkplugSpec } from '../destinations/sparkplug/sparkplug.ts';
+import { resolveSparkplug } from '../destinations/sparkplug/device-config.ts';
 
 export interface StoreAndForward {
   outbox: Outbox;
   publisher: Publisher;
   commands: CommandHandler;
+  /** The Sparkplug B edge node, when `sparkplug` is configured and enabled. */
+  sparkplug?: SparkplugDestination;
   /** Every way out, each with its cursor in the outbox: MQTT first. */
   destinations: Destination[];
   /** In start order: the outbox first (sinks before sources), commands last. */
@@ -23,13 +27,14 @@ export interface StoreAndForward {
 }
 
 export function buildStoreAndForward(config: LinesideConfig, configHash: string, log: Logger, target: CommandTarget, now?: () => number, incidents?: Incidents): StoreAndForward {
+  const spb = config.sparkplug?.enabled ? resolveSparkplug(config) : undefined;
   const outbox = new Outbox({
     dataDir: config.agent.dataDir,
     synchronous: config.buffer.synchronous,
     commitInterval: config.buffer.commitInterval,
     maxBytes: config.buffer.maxBytes,
     maxAge: config.buffer.maxAge,
-    destinations: [{ name: MQTT_DESTINATION, strict: config.mqtt.ordering === 'strict' }, ...config.webhooks.map(webhookSpec)],
+    destinations: [{ name: MQTT_DESTINATION, strict: config.mqtt.ordering === 'strict' }, ...config.webhooks.map(webhookSpec), ...(spb ? [sparkplugSpec(spb)] : [])],
     log,
     ...(now ? { now } : {}),
   });
@@ -47,5 +52,7 @@ export function buildStoreAndForward(config: LinesideConfig, configHash: string,
     replyWindow: Math.max(1, Math.floor(config.mqtt.inflight / 4)),
     ...(now ? { now } : {}),
   });
-  return { outbox, publisher, commands, destinations: [publisher, ...webhooks], components: [outbox, publisher, ...webhooks, commands] };
+  // After the commands it feeds (DCMD), so it stops first: NDEATH goes out while everything still runs.
+  const sparkplug = spb && new SparkplugDestination({ settings: spb, machines: config.machines, dataDir: config.agent.dataDir, agentId: config.agent.id, version: VERSION, outbox, commands, log, ...(now ? { now } : {}), ...(incidents ? { incidents } : {}) });
+  return { outbox, publisher, commands, ...(sparkplug ? { sparkplug } : {}), destinations: [publisher, ...webhooks, ...(sparkplug ? [sparkplug] : [])], components: [outbox, publisher, ...webhooks, commands, ...(sparkplug ? [sparkplug] : [])] };
 }

@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import YAML from 'yaml';
+import { ingestConfigSchema, parseDuration } from '../../../ingest/config.ts';
+
+describe('ingest config', () => {
+  it('the example parses, with durations in ms', () => {
+    const text = readFileSync(new URL('../../../config/examples/central.example.yaml', import.meta.url), 'utf8').replaceAll('${PGPASSWORD}', 'x');
+    const c = ingestConfigSchema.parse(YAML.parse(text));
+    assert.equal(c.mqtt.sessionExpiry, 7 * 86_400_000);
+    assert.equal(c.gaps.alertAfter, 300_000);
+    assert.equal(c.batch.maxDelay, 50);
+  });
+
+  it('fills defaults and names the path of a mistake', () => {
+    const c = ingestConfigSchema.parse({ mqtt: { url: 'mqtt://b:1883', clientId: 'i1' }, postgres: { url: 'postgres://x@y/z' } });
+    assert.equal(c.mqtt.group, 'lineside-ingest');
+    assert.equal(c.mqtt.receiveMaximum, 4096);
+    assert.equal(c.http.port, 8720);
+    const bad = ingestConfigSchema.safeParse({ mqtt: { url: 'http://b', clientId: 'i1', group: 'a/b' }, postgres: { url: 'postgres://x@y/z' }, gaps: { alertAfter: 'soon' } });
+    assert.equal(bad.success, false);
+    const paths = bad.error!.issues.map((i) => i.path.join('.'));
+    assert.deepEqual(paths.sort(), ['gaps.alertAfter', 'mqtt.group', 'mqtt.url']);
+    assert.match(bad.error!.issues.find((i) => i.path.join('.') === 'gaps.alertAfter')!.message, /expected a duration/);
+  });
+
+  it('parses durations', () => {
+    assert.equal(parseDuration('250ms'), 250);
+    assert.equal(parseDuration('1.5s'), 1500);
+    assert.equal(parseDuration('2h'), 7_200_000);
+    assert.equal(parseDuration('soon'), undefined);
+  });
+});

@@ -1,7 +1,7 @@
 // The read API's query parameters and responses as zod schemas: the handlers validate with them,
 // and docs/openapi.yaml is generated from them (so the document describes what is served).
 import { z } from 'zod';
-import { downtimeBody, oeeBody } from '../contract/payloads.ts';
+import { downtimeBody, oeeBody, stateBody } from '../contract/payloads.ts';
 import { nextField, pageParams } from './page.ts';
 
 const iso = z.iso.datetime({ offset: true, error: 'expected an ISO 8601 date-time, e.g. 2026-03-02T06:00:00Z' });
@@ -86,6 +86,14 @@ export const downtimeResponse = z.strictObject({
   from: isoOut,
   to: isoOut,
   events: z.array(downtimeBody).describe('Closed downtime events (latest revision), oldest first; bodies as in `lineside.downtime/1`.'),
+  next: nextField,
+});
+
+export const statesResponse = z.strictObject({
+  machine: z.string(),
+  from: isoOut,
+  to: isoOut,
+  intervals: z.array(stateBody.shape.previous).describe('Closed state intervals, oldest first, as the `previous` of each `lineside.state/1` change; the interval going on now is the machine\'s `state` and `since` in `GET /api/v1/machines/{id}`.'),
   next: nextField,
 });
 

@@ -123,6 +123,14 @@ export function registerReadApi(router: Router, d: ReadApiDeps): void {
       const page = historyPage(store().periods(machine, from, to, q.period, { ...(after ? { after } : {}), limit: q.limit + 1 }), q.limit);
       return { status: 200, body: { machine, from: iso(from), to: iso(to), periods: page.items, next: page.next }, headers: linkHeader('/api/v1/oee', ctx.url, page.next) };
     })
+    .get('/api/v1/states', (ctx) => {
+      const q = query(ctx, historyQuery);
+      const machine = known(q.machine);
+      const { from, to } = window(q, now());
+      const after = decodeCursor(q.cursor, historyKey);
+      const page = historyPage(store().states(machine, from, to, { ...(after ? { after } : {}), limit: q.limit + 1 }), q.limit);
+      return { status: 200, body: { machine, from: iso(from), to: iso(to), intervals: page.items, next: page.next }, headers: linkHeader('/api/v1/states', ctx.url, page.next) };
+    })
     .get('/api/v1/downtime', (ctx) => {
       const q = query(ctx, historyQuery);
       const machine = known(q.machine);

@@ -4,7 +4,8 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { ERRORS, type ErrorCodeInfo } from '../errors.ts';
 import { deadLettersQuery, deadLettersResponse, destinationsResponse } from './destinations-schema.ts';
-import { downtimeResponse, errorResponse, healthResponse, historyQuery, machineDetail, machinesQuery, machinesResponse, oeeQuery, oeeResponse, readyResponse } from './api-schema.ts';
+import { sessionScheme, stationPaths } from '../station/openapi.ts';
+import { downtimeResponse, statesResponse, errorResponse, healthResponse, historyQuery, machineDetail, machinesQuery, machinesResponse, oeeQuery, oeeResponse, readyResponse } from './api-schema.ts';
 
 const json = (s: z.ZodType) => {
   const { $schema, ...rest } = z.toJSONSchema(s, { target: 'draft-2020-12', io: 'output' }) as Record<string, unknown>;
@@ -26,7 +27,7 @@ function queryParams(schema: z.ZodObject): unknown[] {
   });
 }
 
-const auth = { security: [{}, { bearer: [] }] };
+const auth = { security: [{}, { bearer: [] }, { session: [] }] };
 
 /** A page of a list, with the next page's URL in `Link` as well as its cursor in `next`. */
 const page = (description: string, s: z.ZodType) => ({
@@ -43,8 +44,8 @@ export function openApiDocument(): Record<string, unknown> {
       version: '1.0.0',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       description:
-        'Health, readiness, Prometheus metrics and a read-only view of the machines and their history, served by the agent (default `http://127.0.0.1:8710`). ' +
-        'With `http.token` set (required when bound to a non-loopback address) every route but /healthz requires `Authorization: Bearer <http.token>`. Errors carry a code from docs/ERRORS.md. ' +
+        'Health, readiness, Prometheus metrics, a view of the machines and their history, and the line station (its sessions, reasons and jobs), served by the agent (default `http://127.0.0.1:8710`). ' +
+        'With `http.token`, `http.tokens` or `http.users` set (one is required when bound to a non-loopback address) every route but the public ones requires a bearer token or a session cookie; roles viewer < operator < admin, each operation names its least role in `x-lineside-role` (viewer when absent). State-changing requests (POST, DELETE) from a session need its CSRF token in `X-CSRF-Token`. See docs/STATION.md. Errors carry a code from docs/ERRORS.md. ' +
         'Lists come in pages: `limit` items at most (default 100, at most 1000, fewer past 1 MiB), the next page by passing `next` back as `cursor`. ' +
         'Times are ISO 8601 UTC; ratios are unrounded (null when undefined).',
     },
@@ -96,6 +97,15 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { 200: page('A page of periods.', oeeResponse), ...error(400, 'Invalid query'), ...error(404, 'No such machine'), ...error(503, 'History not open'), ...error(401, 'Token missing or wrong') },
         },
       },
+      '/api/v1/states': {
+        get: {
+          operationId: 'stateHistory',
+          summary: 'Closed state intervals of a machine that overlap a time window (its state timeline).',
+          ...auth,
+          parameters: queryParams(historyQuery),
+          responses: { 200: page('A page of intervals.', statesResponse), ...error(400, 'Invalid query'), ...error(404, 'No such machine'), ...error(503, 'History not open'), ...error(401, 'Token missing or wrong') },
+        },
+      },
       '/api/v1/downtime': {
         get: {
           operationId: 'downtimeHistory',
@@ -122,8 +132,14 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { 200: page('A page of dead letters.', deadLettersResponse), ...error(400, 'Invalid query'), ...error(404, 'No such destination'), ...error(401, 'Token missing or wrong') },
         },
       },
+      ...stationPaths(),
     },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'http.token: required on every route but /healthz whenever it is set; the token must be set when http.host is not loopback.' } } },
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: '`http.token` (admin) or a token of `http.tokens` (its role). With any token or user configured (required when http.host is not loopback), every route but the public ones (/healthz, the station page and its assets, GET and POST /api/v1/session) needs a token or a session.' },
+        session: sessionScheme,
+      },
+    },
   };
 }
 

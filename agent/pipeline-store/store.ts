@@ -1,5 +1,5 @@
-// The pipeline's history file (`state.db` in agent.dataDir): closed periods, downtime events
-// and job results for the local read API, pruned after history.retention. The machines' state
+// The pipeline's history file (`state.db` in agent.dataDir): closed periods, downtime events,
+// job results and closed state intervals for the local read API, pruned after history.retention. The machines' state
 // lives in the outbox's file, committed with the events (see agent/outbox/outbox.ts); a
 // `machine_state` table here is what version 1 saved, read once to carry it over.
 import Database from 'better-sqlite3';
@@ -37,6 +37,15 @@ CREATE TABLE IF NOT EXISTS job_history (
   PRIMARY KEY (machine, order_id, start)
 );
 CREATE INDEX IF NOT EXISTS job_history_end ON job_history (end);
+CREATE TABLE IF NOT EXISTS state_history (
+  machine TEXT NOT NULL,
+  start INTEGER NOT NULL,
+  end INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (machine, start, state)
+);
+CREATE INDEX IF NOT EXISTS state_history_end ON state_history (end);
 `;
 
 export interface HistoryRow {
@@ -62,6 +71,7 @@ export class PipelineStore {
   #savePeriod: Database.Statement;
   #saveDowntime: Database.Statement;
   #saveJob: Database.Statement;
+  #saveState: Database.Statement;
 
   constructor(file: string) {
     this.file = file;
@@ -73,6 +83,7 @@ export class PipelineStore {
     this.#savePeriod = this.#db.prepare('INSERT INTO period_history VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(machine, period_id) DO UPDATE SET revision = excluded.revision, body = excluded.body WHERE excluded.revision >= period_history.revision');
     this.#saveDowntime = this.#db.prepare('INSERT INTO downtime_history VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(machine, event_id) DO UPDATE SET revision = excluded.revision, body = excluded.body WHERE excluded.revision >= downtime_history.revision');
     this.#saveJob = this.#db.prepare('INSERT OR REPLACE INTO job_history VALUES (?, ?, ?, ?, ?)');
+    this.#saveState = this.#db.prepare('INSERT OR REPLACE INTO state_history VALUES (?, ?, ?, ?, ?)');
   }
 
   /** The machine states a version 1 agent saved here, by machine (empty when none). */
@@ -88,9 +99,9 @@ export class PipelineStore {
     this.#db.exec('DROP TABLE IF EXISTS machine_state');
   }
 
-  /** Keep what belongs in history: closed periods, closed downtime, job results. */
+  /** Keep what belongs in history: closed periods, closed downtime, job results, and the state interval each state change closes (an instant one, e.g. the first reading ending `unknown`, draws nothing). */
   record(events: MachineEvent[]): void {
-    const keep = events.filter((e) => (e.schema === SCHEMA.oee && e.body.status === 'closed') || (e.schema === SCHEMA.downtime && e.body.status !== 'open') || e.schema === SCHEMA.job);
+    const keep = events.filter((e) => (e.schema === SCHEMA.oee && e.body.status === 'closed') || (e.schema === SCHEMA.downtime && e.body.status !== 'open') || e.schema === SCHEMA.job || (e.schema === SCHEMA.state && (e.body as Body).previous.durationMs > 0));
     if (!keep.length) return;
     this.#db.transaction(() => {
       for (const e of keep) {
@@ -98,6 +109,7 @@ export class PipelineStore {
         const json = JSON.stringify(b);
         if (e.schema === SCHEMA.oee) this.#savePeriod.run(e.machine, b.periodId, b.kind, Date.parse(b.start), Date.parse(b.end), b.revision, json);
         else if (e.schema === SCHEMA.downtime) this.#saveDowntime.run(e.machine, b.eventId, Date.parse(b.start), Date.parse(b.end), b.revision, json);
+        else if (e.schema === SCHEMA.state) this.#saveState.run(e.machine, Date.parse(b.previous.start), Date.parse(b.previous.end), b.previous.state, JSON.stringify(b.previous));
         else this.#saveJob.run(e.machine, b.orderId, Date.parse(b.start), Date.parse(b.end), json);
       }
     })();
@@ -107,7 +119,7 @@ export class PipelineStore {
   prune(before: number): number {
     let n = 0;
     this.#db.transaction(() => {
-      for (const t of ['period_history', 'downtime_history', 'job_history']) n += this.#db.prepare(`DELETE FROM ${t} WHERE end < ?`).run(before).changes;
+      for (const t of ['period_history', 'downtime_history', 'job_history', 'state_history']) n += this.#db.prepare(`DELETE FROM ${t} WHERE end < ?`).run(before).changes;
     })();
     return n;
   }
@@ -119,6 +131,11 @@ export class PipelineStore {
 
   downtime(machine: string, from = 0, to = Number.MAX_SAFE_INTEGER, page: HistoryPage = {}): HistoryRow[] {
     return this.#rows('SELECT machine, start, end, body, event_id AS id FROM downtime_history WHERE machine = ? AND end > ? AND start < ?', [machine, from, to], 'event_id', page);
+  }
+
+  /** Closed state intervals (the `previous` of each state change) overlapping the window; the open one is the machine's current state. */
+  states(machine: string, from = 0, to = Number.MAX_SAFE_INTEGER, page: HistoryPage = {}): HistoryRow[] {
+    return this.#rows('SELECT machine, start, end, body, state AS id FROM state_history WHERE machine = ? AND end > ? AND start < ?', [machine, from, to], 'state', page);
   }
 
   jobs(machine: string, from = 0, to = Number.MAX_SAFE_INTEGER): HistoryRow[] {

@@ -16,6 +16,7 @@ const T0 = Date.UTC(2026, 2, 2, 6, 50);
 const SPEED = 600;
 
 interface OeeList { periods: Array<{ periodId: string; kind: string; status: string; oee: number | null }> }
+interface StateList { intervals: Array<{ state: string; start: string; end: string; durationMs: number }> }
 interface DowntimeList { events: Array<{ eventId: string; status: string; durationMs: number | null }> }
 
 describe('local HTTP API of a running agent (sim machine, real broker, real SQLite history)', () => {
@@ -73,6 +74,16 @@ machines:
     });
     assertDocumented('/api/v1/downtime', 200, downtime.body);
     assert.ok((downtime.body as DowntimeList).events.every((e) => e.status !== 'open' && (e.durationMs ?? 0) > 0));
+    // The state timeline: closed intervals that chain (each ends where the next starts), a fault among them.
+    const states = await eventually('closed state intervals in the history', 60_000, async () => {
+      const r = await get(base, `/api/v1/states?machine=press-1&${window}`);
+      assert.equal(r.status, 200, r.text);
+      return (r.body as StateList).intervals.some((i) => i.state === 'fault') ? r : undefined;
+    });
+    assertDocumented('/api/v1/states', 200, states.body);
+    const intervals = (states.body as StateList).intervals;
+    for (let i = 1; i < intervals.length; i++) assert.equal(intervals[i]!.start, intervals[i - 1]!.end, `interval ${i} starts where ${i - 1} ended`);
+    assert.ok(intervals.every((i) => Date.parse(i.end) - Date.parse(i.start) === i.durationMs));
     // The window filters: nothing the day before.
     const before = await get(base, '/api/v1/oee?machine=press-1&from=2026-03-01T00:00:00Z&to=2026-03-01T12:00:00Z');
     assert.deepEqual((before.body as OeeList).periods, []);

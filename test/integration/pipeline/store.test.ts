@@ -35,8 +35,15 @@ describe('pipeline store (SQLite file)', () => {
     assert.equal(dt.length, 1);
     assert.equal((dt[0]!.body as any).reason.code, 'cleaning');
 
-    // Only history that ended before the cut goes: the first hour, not the stop that ended at 07:05.
-    assert.equal(store.prune(T0 + HOUR + 1), 1);
+    // The state timeline: running, stopped at 06:50, running again at 07:05, each interval ending where the next starts.
+    const states = store.states('m1');
+    assert.deepEqual(states.map((r) => r.body.state), ['running', 'stopped']);
+    assert.equal(states[1]!.start, states[0]!.end);
+    assert.equal(states[1]!.end, T0 + HOUR + 5 * MIN);
+
+    // Only history that ended before the cut goes: the first hour and the first running interval, not the stop that ended at 07:05.
+    assert.equal(store.prune(T0 + HOUR + 1), 2);
+    assert.equal(store.states('m1').length, 1);
     assert.equal(store.periods('m1').length, 2);
     assert.equal(store.downtime('m1').length, 1);
     store.close();

@@ -26,6 +26,9 @@ COPY bin ./bin
 COPY agent ./agent
 COPY drivers ./drivers
 COPY config ./config
+# The Sparkplug B .proto (loaded at run time by the Sparkplug destination) and the central ingest.
+COPY vendor ./vendor
+COPY ingest ./ingest
 COPY scripts/compile-cache.js ./scripts/
 
 # --- runtime: no compiler, no npm cache, not root -----------------------------------------------

@@ -148,6 +148,25 @@ export const ERRORS = def({
     level: 'warn',
     action: 'Configure `tls.ca` with the CA of the receiver certificate and remove `insecure`.',
   },
+  // Sparkplug B edge node (an MQTT link of its own)
+  LS_MQTT_SPARKPLUG_UNREACHABLE: {
+    meaning: 'The Sparkplug edge node has no session with its broker (refused, unreachable, or the connection was lost); Sparkplug data waits in the outbox and goes out with `is_historical = true` once a session is back. Logged once per outage; the recovery is logged too.',
+    where: ['log'],
+    level: 'warn',
+    action: 'Check `sparkplug.url` (default `mqtt.url`), credentials, TLS and the broker\'s ACL for `spBv1.0/#`; nothing is lost while the outbox has room.',
+  },
+  LS_MQTT_SPARKPLUG_HOST_OFFLINE: {
+    meaning: 'The Primary Host Application (`sparkplug.primaryHostId`) is offline, or has not said it is online: the edge node publishes no births and buffers, as Sparkplug 3.0 requires.',
+    where: ['log'],
+    level: 'warn',
+    action: 'Check the host application (Ignition MQTT Engine) and that its Primary Host ID equals `sparkplug.primaryHostId`.',
+  },
+  LS_MQTT_SPARKPLUG_BAD_COMMAND: {
+    meaning: 'An NCMD or DCMD could not be used: not a Sparkplug payload, or a metric that is not a command metric (only `Command/{name}` metrics and `Node Control/Rebirth` are writable). Logged at most once a minute; the line counts the ones it did not log.',
+    where: ['log'],
+    level: 'warn',
+    action: 'Write the JSON command body to `Command/job` or `Command/downtime-reason` (docs/SPARKPLUG.md); the reply appears in `Command/{name}/Reply`.',
+  },
   // Outbox
   LS_OUTBOX_DROPPED: {
     meaning: 'A bound of the outbox (buffer.maxBytes, buffer.maxAge, disk full) forced a drop; a drop report went to the MES.',
@@ -217,10 +236,10 @@ export const ERRORS = def({
     action: 'Check the path and the machine id (`/api/v1/machines` lists them).',
   },
   LS_HTTP_METHOD_NOT_ALLOWED: {
-    meaning: 'The route exists but not for this method (the API is read-only: GET and HEAD); the `Allow` header lists the methods.',
+    meaning: 'The route exists but not for this method (most routes are GET and HEAD; the station\'s few actions are POST or DELETE); the `Allow` header lists the methods.',
     where: ['http'],
     status: 405,
-    action: 'Use GET.',
+    action: 'Use a method the `Allow` header lists (docs/openapi.yaml).',
   },
   LS_HTTP_REQUEST_TIMEOUT: {
     meaning: 'The request head did not arrive in time (10 s) or the whole request took too long (30 s); the connection is closed.',
@@ -233,6 +252,42 @@ export const ERRORS = def({
     where: ['http'],
     status: 431,
     action: 'Send fewer or shorter headers (cookies of other sites on the same host are a common cause).',
+  },
+  LS_HTTP_FORBIDDEN: {
+    meaning: 'The caller is known but may not do this: its role is too low (viewer < operator < admin), or a state-changing request from a browser session lacks the CSRF token (`X-CSRF-Token`) or comes from another origin.',
+    where: ['http'],
+    status: 403,
+    action: 'Log in as a user with the role the route needs (docs/openapi.yaml names it); browsers must send the `csrfToken` of `GET /api/v1/session` in `X-CSRF-Token`.',
+  },
+  LS_HTTP_TOO_MANY_REQUESTS: {
+    meaning: 'Too many failed logins from this address or for this user name: the next attempt must wait (`Retry-After`, at most a minute; the wait grows with failures and resets after a success).',
+    where: ['http'],
+    status: 429,
+    action: 'Wait `Retry-After` seconds; check the user name and password.',
+  },
+  LS_HTTP_PAYLOAD_INVALID: {
+    meaning: 'The request body is not a JSON object of the documented shape, is not sent as `application/json`, or is larger than 16 KiB.',
+    where: ['http'],
+    status: 422,
+    action: 'Send the body docs/openapi.yaml documents for the route, with `Content-Type: application/json`.',
+  },
+  LS_HTTP_COMMAND_REJECTED: {
+    meaning: 'A reason or job sent from the line station (or the API) went through the command path and was rejected; `reply` carries the command reply with its LS_CMD_ code.',
+    where: ['http'],
+    status: 409,
+    action: 'Read `reply.code` (docs/ERRORS.md): e.g. a stop that is no longer known, a reason not in the catalogue, a job that is not running.',
+  },
+  LS_HTTP_PROBE_FAILED: {
+    meaning: 'A Modbus probe from the station (POST /api/v1/modbus/probe) got no answer: the link did not open, the unit did not answer in time, or it answered with a Modbus exception (the message says which).',
+    where: ['http'],
+    status: 502,
+    action: 'Check host, port, transport and unit id, as for `lineside modbus read` (docs/MODBUS.md).',
+  },
+  LS_HTTP_STREAM_FULL: {
+    meaning: 'The live stream (`/api/v1/stream`) has as many clients as it serves at once.',
+    where: ['http'],
+    status: 503,
+    action: 'Close other station tabs, or retry later.',
   },
   LS_HTTP_UNAVAILABLE: {
     meaning: 'The data behind the route is not available yet (the agent is starting or stopping).',

@@ -87,7 +87,7 @@ lineside_npm_install() {
 }
 
 # python3-serial-asyncio (and python3-serial): pymodbus.server imports them; python3-pymodbus only recommends them.
-LINESIDE_TEST_PACKAGES=(mosquitto mosquitto-clients socat python3-pymodbus python3-serial-asyncio openssl)
+LINESIDE_TEST_PACKAGES=(mosquitto mosquitto-clients socat python3-pymodbus python3-serial-asyncio openssl postgresql chromium fonts-dejavu-core)
 
 lineside_test_packages() {
   local missing=() p

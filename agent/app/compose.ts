@@ -23,6 +23,8 @@ import { Fleet } from '../machines/fleet.ts';
 import { LiveValues, fanOut } from '../machines/live-values.ts';
 import { Runtime } from '../lifecycle/runtime.ts';
 import { Incidents } from '../lifecycle/incident.ts';
+import { Station } from '../station/station.ts';
+import { registerStationRoutes } from '../station/routes.ts';
 
 export interface Agent {
   runtime: Runtime;
@@ -35,6 +37,8 @@ export interface Agent {
   pipeline: PipelineComponent;
   /** Outbox (where pipeline events go), publisher and command handler. */
   out: StoreAndForward;
+  /** The line station (users, sessions, audit log); with the HTTP API. */
+  station?: Station;
 }
 
 export interface ComposeOptions {
@@ -49,9 +53,19 @@ export function composeAgent(loaded: LoadedConfig, log: Logger, opts: ComposeOpt
   const readiness = new Readiness();
   const live = new LiveValues();
   // Commands reach the pipeline, built below; the pipeline answers "not running" until it started.
+  // Job orders the pipeline accepts are also listed by the station (its Jobs view).
+  let station: Station | undefined;
   const target: CommandTarget = {
-    startJob: (...a) => pipeline.startJob(...a),
-    endJob: (...a) => pipeline.endJob(...a),
+    startJob: (m, job, at) => {
+      const r = pipeline.startJob(m, job, at);
+      station?.jobApplied(m, 'start', job, at, r);
+      return r;
+    },
+    endJob: (m, orderId, at) => {
+      const r = pipeline.endJob(m, orderId, at);
+      station?.jobApplied(m, 'end', { orderId }, at, r);
+      return r;
+    },
     assignDowntimeReason: (...a) => pipeline.assignDowntimeReason(...a),
   };
   const out = buildStoreAndForward(config, loaded.hash, log, target, opts.now, incidents);
@@ -68,6 +82,8 @@ export function composeAgent(loaded: LoadedConfig, log: Logger, opts: ComposeOpt
     { sink: pipeline, failures: incidents.get({ name: 'pipeline-readings', failed: 'the pipeline failed on readings', meanwhile: 'events stay in memory (bounded) until it works again' }) },
   ]);
   const fleet = new Fleet({ machines: config.machines, sink: readings, log, dataDir: config.agent.dataDir, agent: { id: config.agent.id, location: config.location }, ...(opts.now ? { now: opts.now } : {}) });
+  // The Sparkplug edge node publishes DDEATH/DBIRTH as machine links go and come.
+  out.sparkplug?.setLinks(() => fleet.status());
   registerFleetMetrics(registry, fleet);
   registerStoreAndForwardMetrics(registry, out);
   registerMachineMetrics(registry, config.machines.map((m) => m.id), () => pipeline.pipeline);
@@ -89,15 +105,20 @@ export function composeAgent(loaded: LoadedConfig, log: Logger, opts: ComposeOpt
     },
     async stop() {},
   };
-  const http = config.http.enabled
-    ? new HttpServer({ host: config.http.host, port: config.http.port, ...(config.http.token ? { token: config.http.token } : {}), readiness, registry, log: log.child({ component: 'http' }), routes: (router) => {
+  const st = config.http.enabled
+    ? new Station({ config, fleet, pipeline, commands: (m, n, p) => out.commands.handle(m, n, p), publish: (e) => out.outbox.publish([e]), log: log.child({ component: 'station' }), ...(opts.now ? { now: opts.now } : {}) })
+    : undefined;
+  station = st;
+  const http = st
+    ? new HttpServer({ host: config.http.host, port: config.http.port, ...(config.http.token ? { token: config.http.token } : {}), access: st.access, beforeStop: () => st.stream.close(), readiness, registry, log: log.child({ component: 'http' }), routes: (router) => {
           registerReadApi(router, { config, fleet, live, pipeline, ...(opts.now ? { now: opts.now } : {}) });
           registerDestinationsApi(router, { agentId: config.agent.id, destinations: () => out.destinations, outbox: out.outbox });
+          registerStationRoutes(router, st);
         } })
     : undefined;
   // Last: started once the outbox and pipeline it tidies are, stopped before them.
   const housekeeping = buildHousekeeping(config, { outbox: out.outbox, pipeline }, registry, log, opts.now ? { now: opts.now } : {});
-  const components: Component[] = [dataDir, ...out.components, ...(http ? [http] : []), pipeline, fleet, housekeeping];
+  const components: Component[] = [dataDir, ...out.components, ...(st && http ? [st, http] : []), pipeline, fleet, housekeeping];
   const runtime = new Runtime(components, log, config.agent.shutdownTimeout);
-  return { runtime, fleet, live, loaded, readiness, registry, pipeline, out, ...(http ? { http } : {}) };
+  return { runtime, fleet, live, loaded, readiness, registry, pipeline, out, ...(http ? { http } : {}), ...(st ? { station: st } : {}) };
 }

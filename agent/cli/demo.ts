@@ -14,6 +14,7 @@ interface DemoCliOptions {
   seed: string;
   json?: boolean;
   dataDir?: string;
+  ingest?: boolean;
 }
 
 function usage(message: string): never {
@@ -30,6 +31,7 @@ export function registerDemo(program: Command): void {
     .option('--seed <n>', 'random seed of the simulated machines', '1')
     .option('--json', 'print one JSON line per second instead of the terminal view (the default when stdout is not a terminal)')
     .option('--data-dir <dir>', 'where the demo config, databases and log go (default: a new temporary directory)')
+    .option('--ingest', 'also run the central ingest in-process: every message into the BI tables of {data-dir}/central.sqlite')
     .action(async (opts: DemoCliOptions, cmd: Command) => {
       const durationMs = opts.duration === undefined ? undefined : parseDuration(opts.duration);
       if (durationMs === undefined && opts.duration !== undefined) usage(`--duration: expected a duration like 20s or 5m, got "${opts.duration}"`);
@@ -42,13 +44,13 @@ export function registerDemo(program: Command): void {
 
       let demo: RunningDemo;
       try {
-        demo = await startDemo({ speed, seed, logLevel, ...(opts.dataDir ? { dataDir: opts.dataDir } : {}), onFault: (f) => json && line({ event: 'fault', ...f }) });
+        demo = await startDemo({ speed, seed, logLevel, ...(opts.dataDir ? { dataDir: opts.dataDir } : {}), ingest: opts.ingest === true, onFault: (f) => json && line({ event: 'fault', ...f }) });
       } catch (err) {
         process.stderr.write(`demo failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
         process.exit(EXIT.startFailed);
       }
       const { info } = demo;
-      const header: Header = { line: info.line, speed, subscribe: info.subscribe, metrics: `${info.http.url}/healthz · ${info.http.url}/readyz · ${info.http.url}/metrics`, logFile: info.logFile, configFile: info.configFile };
+      const header: Header = { line: info.line, speed, subscribe: info.subscribe, metrics: `${info.http.url}/healthz · ${info.http.url}/readyz · ${info.http.url}/metrics`, station: info.station, logFile: info.logFile, configFile: info.configFile };
       if (json) line({ event: 'started', ...info });
       else process.stdout.write('\x1b[?25l'); // hide the cursor while frames redraw
 

@@ -45,7 +45,9 @@ const VERBS: VerbModule[] = [
   { commands: [{ name: 'modbus', description: VERB_HELP.modbus, options: false }], load: async () => (await import('./modbus.ts')).registerModbus },
   { commands: [{ name: 'replay', description: VERB_HELP.replay, options: true }], load: async () => (await import('./replay.ts')).registerReplay },
   { commands: [{ name: 'dead-letters', description: VERB_HELP['dead-letters'], options: false }], load: async () => (await import('./dead-letters.ts')).registerDeadLetters },
+  { commands: [{ name: 'station', description: VERB_HELP.station, options: false }], load: async () => (await import('./station.ts')).registerStation },
   { commands: [{ name: 'demo', description: VERB_HELP.demo, options: true }], load: async () => (await import('./demo.ts')).registerDemo },
+  { commands: [{ name: 'ingest', description: VERB_HELP.ingest, options: true }], load: async () => (await import('./ingest.ts')).registerIngest },
 ];
 
 /** The verb the arguments name: the first operand, or the one after `help`. */

@@ -10,5 +10,7 @@ export const VERB_HELP = {
   modbus: 'Modbus commissioning probes: read registers in every decoding, scan unit ids',
   'dead-letters': 'list the messages a destination refused for good (a webhook 4xx), and mark them to go again',
   replay: 'run the pipeline over recorded readings (JSON lines or historian CSV) and print the events as JSON lines',
+  station: 'line station tools: hash a password for http.users',
   demo: 'run a simulated line (Modbus + OPC UA), an embedded MQTT broker and the agent, with a live view',
+  ingest: 'the central side: subscribe to the agents\' messages (MQTT shared subscription) and write them to PostgreSQL',
 } as const;

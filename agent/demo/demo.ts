@@ -26,6 +26,8 @@ export interface DemoOptions {
   faultFirstMs?: number;
   faultEveryMs?: number;
   onFault?: (f: ScriptedFault) => void;
+  /** Also run `lineside ingest` in-process into {dataDir}/central.sqlite (ingest/embedded.ts). */
+  ingest?: boolean;
 }
 
 export interface DemoInfo {
@@ -40,6 +42,10 @@ export interface DemoInfo {
   modbus: { host: string; port: number; units: number[] };
   opcua: { endpoint: string };
   http: { url: string };
+  /** The line station (open as admin on loopback: the demo configures no users). */
+  station: string;
+  /** With `ingest`: the SQLite file the embedded ingest writes. */
+  central?: string;
 }
 
 export interface RunningDemo {
@@ -81,6 +87,14 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     stops.push(async () => agentLog.flush());
     const view = new DemoView(DEMO_MACHINES);
     broker.onPublish((topic, payload) => view.message(topic, payload));
+    let central: string | undefined;
+    if (o.ingest) {
+      const { EmbeddedIngest } = await import('../../ingest/embedded.ts');
+      const ingest = new EmbeddedIngest(join(dataDir, 'central.sqlite'), log.child({ component: 'ingest' }));
+      broker.onPublish((topic, payload) => ingest.push(topic, payload));
+      stops.push(() => ingest.stop());
+      central = ingest.file;
+    }
     const agent = composeAgent(loaded, log, { now });
     await agent.runtime.start();
     stops.push(() => agent.runtime.stop(loaded.config.agent.shutdownTimeout));
@@ -114,6 +128,8 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       modbus: { host: modbus.host, port: modbus.port, units: [...modbus.units] },
       opcua: { endpoint: opcua.endpoint },
       http: { url: `http://127.0.0.1:${agent.http?.port ?? 0}` },
+      station: `http://127.0.0.1:${agent.http?.port ?? 0}/`,
+      ...(central ? { central } : {}),
     };
     return {
       info,

@@ -8,6 +8,7 @@ import { housekeepingSchema } from './housekeeping.ts';
 import { machineSchema, reasonSchema, type MachineConfig } from './machine.ts';
 import { mqttSchema } from './mqtt.ts';
 import { checkWebhookMachines, webhooksSchema } from './webhooks.ts';
+import { checkSparkplugMachines, sparkplugSchema } from './sparkplug.ts';
 import { shiftsSchema } from './shifts.ts';
 import { SIM_TAGS } from './sim.ts';
 import { duration, topicLevel } from './units.ts';
@@ -77,6 +78,7 @@ export const configSchema = z
     location: locationSchema,
     mqtt: mqttSchema,
     webhooks: webhooksSchema,
+    sparkplug: sparkplugSchema.optional(),
     buffer: bufferSchema.prefault({}),
     http: httpSchema.prefault({}),
     history: historySchema.prefault({}),
@@ -89,8 +91,9 @@ export const configSchema = z
   .superRefine((cfg, ctx) => {
     checkMachines(cfg, ctx, tagNames);
     checkWebhookMachines(cfg, ctx);
-    if (cfg.http.enabled && !LOOPBACK.has(cfg.http.host) && !cfg.http.token) {
-      ctx.addIssue({ code: 'custom', path: ['http', 'token'], message: `required when http.host is not loopback ("${cfg.http.host}"): expected a bearer token of at least 16 characters` });
+    checkSparkplugMachines(cfg, ctx);
+    if (cfg.http.enabled && !LOOPBACK.has(cfg.http.host) && !cfg.http.token && cfg.http.users.length === 0 && cfg.http.tokens.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['http', 'token'], message: `required when http.host is not loopback ("${cfg.http.host}"): expected a bearer token of at least 16 characters (or http.users / http.tokens for the line station\'s roles)` });
     }
   });
 
@@ -102,3 +105,4 @@ export type { ModbusConnectionConfig, ModbusTagConfig } from './modbus.ts';
 export type { OpcuaConnectionConfig, OpcuaTagConfig } from './opcua.ts';
 export type { SimConnectionConfig } from './sim.ts';
 export type { WebhookConfig } from './webhooks.ts';
+export type { SparkplugConfig } from './sparkplug.ts';

@@ -15,6 +15,8 @@ import { registerModbus } from '../../agent/cli/modbus.ts';
 import { registerOpcua } from '../../agent/cli/opcua.ts';
 import { registerReplay } from '../../agent/cli/replay.ts';
 import { registerDeadLetters } from '../../agent/cli/dead-letters.ts';
+import { registerIngest } from '../../agent/cli/ingest.ts';
+import { registerStation } from '../../agent/cli/station.ts';
 import { registerRun } from '../../agent/cli/run.ts';
 import { registerSchema } from '../../agent/cli/schema.ts';
 import { registerSimulate } from '../../agent/cli/simulate.ts';
@@ -104,7 +106,7 @@ describe('driver and verb stacks load on demand', () => {
       .version('0')
       .addOption(new Option('--log-level <level>', 'override agent.logLevel').choices(LOG_LEVELS))
       .configureHelp({ helpWidth: 80 });
-    for (const register of [registerRun, registerValidate, registerSchema, registerOpcua, registerSimulate, registerModbus, registerReplay, registerDeadLetters, registerDemo]) register(eager);
+    for (const register of [registerRun, registerValidate, registerSchema, registerOpcua, registerSimulate, registerModbus, registerReplay, registerDeadLetters, registerStation, registerDemo, registerIngest]) register(eager);
     const out = await runCli(['--help']);
     assert.equal(out.code, 0, out.stderr);
     const sections = (help: string) => help.slice(help.indexOf('Options:'));

@@ -74,7 +74,8 @@ describe('secrets in the configuration', () => {
   it('marks exactly the secret fields, and the broker URL', () => {
     const marked = markedPaths(configSchema).map((m) => `${m.path} ${m.hides}`).sort();
     assert.deepEqual(marked, [
-      'http.token value', 'machines[].connection.auth.password value', 'mqtt.password value', 'mqtt.url url-password',
+      'http.token value', 'http.tokens[].token value', 'http.users[].passwordHash value', 'machines[].connection.auth.password value', 'mqtt.password value', 'mqtt.url url-password',
+      'sparkplug.password value', 'sparkplug.url url-password',
       'webhooks[].auth.bearer value', 'webhooks[].auth.password value', 'webhooks[].headers.* value', 'webhooks[].secrets[] value', 'webhooks[].url url-password',
     ]);
   });

@@ -27,6 +27,19 @@ export interface Destination extends Component {
   stats(): DestinationStats;
 }
 
+/** The outbox's figures of one destination; zero while the outbox is not open (stats never fail the caller). */
+export function backlogFigures(
+  name: string,
+  cursor: () => { pending: number },
+  outbox: { oldestAgeMs(name: string): number; deadLetterCounts(): Map<string, number> },
+): { depth: number; oldestAgeMs: number; deadLetters: number } {
+  try {
+    return { depth: cursor().pending, oldestAgeMs: outbox.oldestAgeMs(name), deadLetters: outbox.deadLetterCounts().get(name) ?? 0 };
+  } catch {
+    return { depth: 0, oldestAgeMs: 0, deadLetters: 0 };
+  }
+}
+
 /** Acknowledgements per second over a sliding window of a few seconds. */
 export class RateMeter {
   readonly #windowMs: number;

@@ -1,8 +1,8 @@
 // mqtt.js options from the configuration: protocol version, credentials, TLS / mutual TLS, and
 // the retained last will. Reconnecting is ours (reconnectPeriod 0): each connection gets a
 // fresh client, so mqtt.js never replays its own in-memory queue behind the outbox's back.
-import { readFileSync } from 'node:fs';
 import type { IClientOptions } from 'mqtt';
+import { applyBrokerAccess } from '../destinations/broker-connection.ts';
 import type { LinesideConfig } from '../../config/schema/index.ts';
 import { AGENT_STATUS_SCHEMA, type AgentStatus } from '../contract/status.ts';
 
@@ -21,14 +21,6 @@ export function onlineStatus(agentId: string, now: number, version: string, conf
   return JSON.stringify(s);
 }
 
-function readPem(file: string | undefined, what: string): Buffer | undefined {
-  if (file === undefined) return undefined;
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    throw new Error(`mqtt.tls.${what}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
-  }
-}
 
 export function clientOptions(cfg: MqttConfig, agentId: string, statusTopic: string, now: number): IClientOptions {
   const opts: IClientOptions = {
@@ -51,17 +43,5 @@ export function clientOptions(cfg: MqttConfig, agentId: string, statusTopic: str
   // it. MQTT 3.1.1 has no equivalent (and mqtt-packet no limit of its own): there only the
   // broker's max_packet_size protects the agent. It bounds what we receive, not what we publish.
   if (cfg.protocolVersion === 5) opts.properties = { sessionExpiryInterval: SESSION_EXPIRY_S, maximumPacketSize: cfg.maxPacketSize };
-  if (cfg.username !== undefined && cfg.username !== '') opts.username = cfg.username;
-  if (cfg.password !== undefined && cfg.password !== '') opts.password = cfg.password;
-  if (cfg.tls) {
-    const ca = readPem(cfg.tls.ca, 'ca');
-    const cert = readPem(cfg.tls.cert, 'cert');
-    const key = readPem(cfg.tls.key, 'key');
-    if (ca) opts.ca = ca;
-    if (cert) opts.cert = cert;
-    if (key) opts.key = key;
-    opts.rejectUnauthorized = cfg.tls.rejectUnauthorized;
-    if (cfg.tls.servername) opts.servername = cfg.tls.servername;
-  }
-  return opts;
+  return applyBrokerAccess(opts, cfg, 'mqtt');
 }

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { credentialsInUrl, secret } from './secret.ts';
 import { duration, int, num, size, text } from './units.ts';
 
-const tlsSchema = z
+/** TLS of a broker connection (also the Sparkplug section's). */
+export const brokerTlsSchema = z
   .strictObject({
     ca: text('a file path').optional().describe('PEM file of the CA(s) that signed the broker certificate.'),
     cert: text('a file path').optional().describe('PEM client certificate for mutual TLS.'),
@@ -38,6 +39,6 @@ export const mqttSchema = z
       .describe('Largest MQTT packet the broker may send the agent (MQTT 5 Maximum Packet Size): larger commands are never delivered, so they cannot exhaust memory. Limits what the agent receives, not what it publishes. MQTT 3.1.1 has no such property: set the broker\'s `max_packet_size` instead.'),
     commandRate: num({ min: 0, exclusiveMin: true, max: 100_000 }).prefault(20).describe('Commands per second each machine accepts in the long run (a token bucket per machine; commands for unknown machines share one). Over it a command is answered LS_CMD_RATE_LIMITED unread.'),
     commandBurst: int(1, 100_000).prefault(50).describe('Commands a machine accepts at once before commandRate applies (the bucket size).'),
-    tls: tlsSchema.optional().describe('TLS settings for mqtts:// and wss://.'),
+    tls: brokerTlsSchema.optional().describe('TLS settings for mqtts:// and wss://.'),
   })
   .describe('The MQTT broker of the MES.');

@@ -2,6 +2,7 @@
 // device, on the broker of the Sparkplug host applications (Ignition MQTT Engine, HiveMQ...).
 // Optional: without this section there is no Sparkplug traffic.
 import { z } from 'zod';
+import { brokerTlsSchema } from './mqtt.ts';
 import { credentialsInUrl, secret } from './secret.ts';
 import { duration, int, text, topicLevel } from './units.ts';
 
@@ -12,16 +13,6 @@ const sparkplugId = (what: string) =>
     .min(1, { error: `expected ${what}: text without / + #` })
     .max(128, { error: `expected ${what} of at most 128 characters` })
     .regex(/^[^/+#\s]+$/, { error: `expected ${what}: text without / + # or spaces` });
-
-const tlsSchema = z
-  .strictObject({
-    ca: text('a file path').optional().describe('PEM file of the CA(s) that signed the broker certificate.'),
-    cert: text('a file path').optional().describe('PEM client certificate for mutual TLS.'),
-    key: text('a file path').optional().describe('PEM private key of the client certificate.'),
-    rejectUnauthorized: z.boolean({ error: 'expected true or false' }).prefault(true).describe('Verify the broker certificate. Turn off only for a lab.'),
-    servername: text().optional().describe('TLS server name (SNI) when it differs from the URL host.'),
-  })
-  .refine((t) => (t.cert === undefined) === (t.key === undefined), { error: 'cert and key must be given together', path: ['key'] });
 
 export const sparkplugSchema = z
   .strictObject({
@@ -37,7 +28,7 @@ export const sparkplugSchema = z
     username: text().optional().describe('Username; use ${VAR} or ${file:/run/secrets/...} rather than a literal.'),
     password: secret(z.string({ error: 'expected a string' })).optional().describe('Password; use ${VAR} or ${file:/run/secrets/...} rather than a literal.'),
     protocolVersion: z.union([z.literal(5), z.literal(4)], { error: 'expected 5 (MQTT 5) or 4 (MQTT 3.1.1)' }).prefault(5).describe('5 for MQTT 5, 4 for MQTT 3.1.1 (Sparkplug 3.0 allows both).'),
-    tls: tlsSchema.optional().describe('TLS settings for mqtts:// and wss://.'),
+    tls: brokerTlsSchema.optional().describe('TLS settings for mqtts:// and wss://.'),
     groupId: sparkplugId('a Sparkplug group id').optional().describe('Sparkplug group id (first level after `spBv1.0`). Default: `{location.site}-{location.area}-{location.line}`.'),
     edgeNodeId: sparkplugId('a Sparkplug edge node id').optional().describe('Sparkplug edge node id; unique within the group. Default: `agent.id`. Each machine is a device named by its machine id.'),
     primaryHostId: sparkplugId('a host application id').optional().describe('Host id of the Primary Host Application (Ignition: the MQTT Engine\'s "Primary Host ID"). When set, the edge node waits for its `spBv1.0/STATE/{id}` online message before NBIRTH, buffers while it is offline, and reconnects when it goes offline.'),

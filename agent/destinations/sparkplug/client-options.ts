@@ -2,8 +2,8 @@
 // births, not in the broker), the NDEATH as Will (QoS 1, not retained, carrying this CONNECT's
 // bdSeq), credentials and TLS. Reconnecting is ours (reconnectPeriod 0): every CONNECT takes a
 // new bdSeq, so mqtt.js must never reconnect behind our back with the old Will.
-import { readFileSync } from 'node:fs';
 import type { IClientOptions } from 'mqtt';
+import { applyBrokerAccess } from '../broker-connection.ts';
 import type { SparkplugSettings } from './device-config.ts';
 import { DataType, encodePayload, type SpMetric } from './payload.ts';
 
@@ -14,15 +14,6 @@ export function bdSeqMetric(bdSeq: number): SpMetric {
 /** NDEATH: the bdSeq metric only, and no seq (tck-id-topics-ndeath-payload, tck-id-topics-ndeath-seq). */
 export function ndeathPayload(bdSeq: number, now: number): Buffer {
   return Buffer.from(encodePayload({ timestamp: now, metrics: [bdSeqMetric(bdSeq)] }));
-}
-
-function readPem(file: string | undefined, what: string): Buffer | undefined {
-  if (file === undefined) return undefined;
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    throw new Error(`sparkplug.tls.${what}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
-  }
 }
 
 export function sparkplugClientOptions(s: SparkplugSettings, willTopic: string, bdSeq: number, now: number): IClientOptions {
@@ -39,17 +30,5 @@ export function sparkplugClientOptions(s: SparkplugSettings, willTopic: string, 
     will: { topic: willTopic, payload: ndeathPayload(bdSeq, now), qos: 1, retain: false },
   };
   if (s.protocolVersion === 5) opts.properties = { sessionExpiryInterval: 0 };
-  if (s.username !== undefined && s.username !== '') opts.username = s.username;
-  if (s.password !== undefined && s.password !== '') opts.password = s.password;
-  if (s.tls) {
-    const ca = readPem(s.tls.ca, 'ca');
-    const cert = readPem(s.tls.cert, 'cert');
-    const key = readPem(s.tls.key, 'key');
-    if (ca) opts.ca = ca;
-    if (cert) opts.cert = cert;
-    if (key) opts.key = key;
-    opts.rejectUnauthorized = s.tls.rejectUnauthorized;
-    if (s.tls.servername) opts.servername = s.tls.servername;
-  }
-  return opts;
+  return applyBrokerAccess(opts, s, 'sparkplug');
 }

@@ -16,7 +16,7 @@ import { Incidents, type Incident } from '../../lifecycle/incident.ts';
 import type { Logger } from '../../log.ts';
 import type { DestinationCursor } from '../../outbox/cursor.ts';
 import type { DestinationSpec, Outbox, OutboxRow } from '../../outbox/outbox.ts';
-import { RateMeter, type Destination, type DestinationStats } from '../destination.ts';
+import { backlogFigures, RateMeter, type Destination, type DestinationStats } from '../destination.ts';
 import { ReplayPacer } from '../replay-pacer.ts';
 import { BdSeqStore } from './bdseq-store.ts';
 import { bdSeqMetric, ndeathPayload, sparkplugClientOptions } from './client-options.ts';
@@ -155,16 +155,7 @@ export class SparkplugDestination implements Destination {
   }
 
   stats(): DestinationStats {
-    let depth = 0;
-    let oldestAgeMs = 0;
-    let deadLetters = 0;
-    try {
-      depth = this.#cursor.pending;
-      oldestAgeMs = this.#o.outbox.oldestAgeMs(SPARKPLUG_DESTINATION);
-      deadLetters = this.#o.outbox.deadLetterCounts().get(SPARKPLUG_DESTINATION) ?? 0;
-    } catch {
-      // an outbox that is not open has no figures; stats never fail the caller
-    }
+    const { depth, oldestAgeMs, deadLetters } = backlogFigures(SPARKPLUG_DESTINATION, () => this.#cursor, this.#o.outbox);
     const rate = this.#meter.rate();
     return { name: SPARKPLUG_DESTINATION, type: 'sparkplug', up: this.#nodeBorn && this.#client?.connected === true, depth, oldestAgeMs, rate, etaSeconds: rate > 0 ? Math.round(depth / rate) : undefined, sent: this.#sent, acked: this.#acked, deadLetters, lastError: this.#lastError };
   }

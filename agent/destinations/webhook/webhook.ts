@@ -19,7 +19,7 @@ import type { DestinationCursor } from '../../outbox/cursor.ts';
 import type { DestinationSpec, Outbox, OutboxRow } from '../../outbox/outbox.ts';
 import { ReplayPacer } from '../replay-pacer.ts';
 import { VERSION } from '../../version.ts';
-import { RateMeter, type Destination, type DestinationStats } from '../destination.ts';
+import { backlogFigures, RateMeter, type Destination, type DestinationStats } from '../destination.ts';
 import { HttpPoster, type Outcome } from './http-post.ts';
 import { RetrySchedule } from './retry-policy.ts';
 import { decodeWebhookSecret, webhookHeaders } from './signature.ts';
@@ -140,16 +140,7 @@ export class WebhookDestination implements Destination {
   }
 
   stats(): DestinationStats {
-    let depth = 0;
-    let oldestAgeMs = 0;
-    let deadLetters = 0;
-    try {
-      depth = this.#cursor.pending;
-      oldestAgeMs = this.#o.outbox.oldestAgeMs(this.name);
-      deadLetters = this.#o.outbox.deadLetterCounts().get(this.name) ?? 0;
-    } catch {
-      // an outbox that is not open has no figures; stats never fail the caller
-    }
+    const { depth, oldestAgeMs, deadLetters } = backlogFigures(this.name, () => this.#cursor, this.#o.outbox);
     const rate = this.#meter.rate();
     return {
       name: this.name,

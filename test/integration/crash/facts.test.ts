@@ -11,20 +11,13 @@ import Database from 'better-sqlite3';
 import { AgentProcess } from '../../helpers/agent-process.ts';
 import { writeAgentConfig } from '../../helpers/agent-config.ts';
 import { Mosquitto } from '../../helpers/mosquitto.ts';
+import { busySimMachines } from '../../helpers/sim-line.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { Collector, type Received } from '../mqtt/collector.ts';
 
 const MACHINES = ['press-1', 'press-2', 'press-3'];
 const BODY = `oee: { periods: [hour], liveInterval: 1s }
-machines:
-${MACHINES.map((id, i) => `  - id: ${id}
-    driver: sim
-    idealCycleTime: 100ms
-    pollInterval: 50ms
-    states: { debounce: 100ms, microStop: 2s }
-    telemetry: { interval: 100ms }
-    connection: { seed: ${i + 7}, speed: 60, cycleTime: 1s, faultsPerHour: 40, meanFaultDuration: 1m, microStopsPerHour: 60, changeoversPerHour: 6 }`).join('\n')}
-`;
+${busySimMachines(MACHINES)}`;
 
 /** The body without the envelope fields that differ between copies of one fact. */
 function fact(m: Received): string {

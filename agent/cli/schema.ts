@@ -5,7 +5,7 @@ import { configReferenceMarkdown } from '../../config/docs.ts';
 import { configJsonSchema } from '../../config/jsonschema.ts';
 import { asyncApiYaml, payloadSchemaFiles } from '../contract/asyncapi.ts';
 import { errorsMarkdown } from '../errors.ts';
-import { openApiYaml } from '../http/openapi.ts';
+import { openApiYaml } from '../app/openapi.ts';
 import { VERB_HELP } from './verbs.ts';
 
 /** Every generated document of the repository: path → content. Tests compare them to the files. */

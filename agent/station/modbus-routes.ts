@@ -38,7 +38,7 @@ export function registerModbusRoutes(router: Router, st: Station): void {
     }
     const q = parsed.data;
     // Loaded on demand: an agent without Modbus machines never loads the Modbus stack otherwise.
-    const [{ acquireLink, releaseLink }, { allDecodings }] = await Promise.all([import('../../drivers/modbus/link.ts'), import('../cli/modbus.ts')]);
+    const [{ acquireLink, releaseLink }, { allDecodings }] = await Promise.all([import('../../drivers/modbus/link.ts'), import('../../drivers/modbus/decodings.ts')]);
     const link = acquireLink({ transport: q.transport, host: q.host, port: q.port, pipelineDepth: 1, interFrameDelay: 0 });
     const target = { host: q.host, port: q.port, unit: q.unit, area: q.area, address: q.address, count: q.count };
     try {

@@ -1,4 +1,4 @@
-// The station's routes in docs/openapi.yaml (merged by agent/http/openapi.ts). Each operation
+// The station's routes in docs/openapi.yaml (merged by agent/app/openapi.ts). Each operation
 // names the least role it needs (`x-lineside-role`); POST and DELETE from a cookie session need
 // the session's CSRF token in `X-CSRF-Token`.
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 // The station's views. Each draws into `main` from documented endpoints only.
-import { api, can, clock, h, loadReasons, newCommandId, pct, render, sawServerTime, serverNow, since, state, toast } from './app.js';
+import { api, can, clock, h, hooks, loadReasons, newCommandId, pct, sawServerTime, serverNow, since, state, toast } from './lib.js';
 
 const STATE_TEXT = { running: 'Running', stopped: 'Stopped', fault: 'Fault', changeover: 'Changeover', plannedStop: 'Planned stop', unknown: 'Unknown' };
 const HOUR = 3_600_000;
@@ -188,7 +188,7 @@ async function jobs(main) {
     try {
       await api(`/api/v1/machines/${encodeURIComponent(machineSel.value)}/job`, { method: 'POST', body: { commandId, action: 'start', orderId: v('orderId'), product: v('product'), idealCycleTime: Math.round(Number(v('cycle')) * 1000), ...(v('target') ? { target: Number(v('target')) } : {}) } });
       toast('Job started', 'ok');
-      render();
+      hooks.render();
     } catch (err) {
       toast(err.message, 'bad');
     }
@@ -197,7 +197,7 @@ async function jobs(main) {
     try {
       await api(`/api/v1/machines/${encodeURIComponent(t.id)}/job`, { method: 'POST', body: { commandId: newCommandId(), action: 'end', orderId: t.job.orderId } });
       toast(`Job ${t.job.orderId} ended`, 'ok');
-      render();
+      hooks.render();
     } catch (err) {
       toast(err.message, 'bad');
     }
@@ -222,7 +222,7 @@ async function commissioning(main) {
     try {
       await api(`/api/v1/opcua/certificates/${encodeURIComponent(c.fingerprint)}/${what}`, { method: 'POST' });
       toast(`${what === 'trust' ? 'Trusted' : 'Rejected'} ${c.subject}`, 'ok');
-      render();
+      hooks.render();
     } catch (err) {
       toast(err.message, 'bad');
     }

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import pino from 'pino';
 import YAML from 'yaml';
 import { parseConfig } from '../../../config/loader.ts';
-import { openApiDocument, openApiYaml } from '../../../agent/http/openapi.ts';
+import { openApiDocument, openApiYaml } from '../../../agent/app/openapi.ts';
 import { composeAgent } from '../../../agent/app/compose.ts';
 import { ERRORS } from '../../../agent/errors.ts';
 

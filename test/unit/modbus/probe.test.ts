@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { allDecodings, formatRead } from '../../../agent/cli/modbus.ts';
+import { formatRead } from '../../../agent/cli/modbus.ts';
+import { allDecodings } from '../../../drivers/modbus/decodings.ts';
 
 describe('modbus read probe', () => {
   const regs = [0x1523, 0x0001, 0x0000, 0x41c8];

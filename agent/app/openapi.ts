@@ -1,11 +1,12 @@
-// Generates docs/openapi.yaml (OpenAPI 3.1) from the zod schemas the read API validates with.
+// Generates docs/openapi.yaml (OpenAPI 3.1) from the zod schemas the read API validates with: the
+// whole document, the read API's routes and the station's, so it sits beside the composition root.
 // Schemas are inlined per response, so a test can validate real responses against the document.
 import YAML from 'yaml';
 import { z } from 'zod';
 import { ERRORS, type ErrorCodeInfo } from '../errors.ts';
-import { deadLettersQuery, deadLettersResponse, destinationsResponse } from './destinations-schema.ts';
+import { deadLettersQuery, deadLettersResponse, destinationsResponse } from '../http/destinations-schema.ts';
 import { sessionScheme, stationPaths } from '../station/openapi.ts';
-import { downtimeResponse, statesResponse, errorResponse, healthResponse, historyQuery, machineDetail, machinesQuery, machinesResponse, oeeQuery, oeeResponse, readyResponse } from './api-schema.ts';
+import { downtimeResponse, statesResponse, errorResponse, healthResponse, historyQuery, machineDetail, machinesQuery, machinesResponse, oeeQuery, oeeResponse, readyResponse } from '../http/api-schema.ts';
 
 const json = (s: z.ZodType) => {
   const { $schema, ...rest } = z.toJSONSchema(s, { target: 'draft-2020-12', io: 'output' }) as Record<string, unknown>;

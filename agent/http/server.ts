@@ -143,6 +143,10 @@ export class HttpServer implements Component {
       const found = this.router.match(req.method ?? 'GET', url.pathname);
       // Without the token nothing but the public routes answers, not even "no such route".
       const isPublic = found !== undefined && !('allowed' in found) && found.route.public;
+      // Open (loopback, nothing configured) trusts whoever reaches it, so it must be reached by a
+      // loopback name: a web page whose own host name resolves to 127.0.0.1 (DNS rebinding) would
+      // otherwise be same-origin with the station, and act as its admin. Liveness answers any name.
+      if (this.#access.open && url.pathname !== '/healthz' && !loopbackHostHeader(req.headers.host)) throw new HttpError(403, E.LS_HTTP_FORBIDDEN, 'open access (no users or tokens configured) answers only requests to a loopback name: localhost, 127.0.0.1 or [::1]');
       const principal = this.#identify(req, isPublic, headers);
       if (!found) throw new HttpError(404, E.LS_HTTP_NOT_FOUND, `no route ${url.pathname.slice(0, 256)}`);
       if ('allowed' in found) {
@@ -247,4 +251,11 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/** A Host header naming the loopback interface (any port); absent (HTTP/1.0) counts as loopback: the socket is. */
+export function loopbackHostHeader(host: string | undefined): boolean {
+  if (host === undefined) return true;
+  const name = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.replace(/:\d*$/, '');
+  return isLoopback(name.toLowerCase());
 }

@@ -3,6 +3,7 @@
 // rate limiting, logout closing the live stream, the open loopback mode, and the page's headers.
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { hashPassword } from '../../../agent/station/password.ts';
 import { writeAgentConfig } from '../../helpers/agent-config.ts';
@@ -179,6 +180,14 @@ describe('line station with nothing configured (loopback)', () => {
       assertDocumented('/api/v1/audit', 200, audit);
       // Newest first: the refused attempt without the CSRF token is in the log too.
       assert.deepEqual(audit.records.map((x) => [x.actor, x.action, x.outcome]), [['local', 'job', 'ok'], ['local', 'job', 'refused']]);
+      // DNS rebinding: a page of another host name that resolves to 127.0.0.1 is refused, even for reading.
+      const port = Number(new URL(base).port);
+      const asHost = (host: string) => new Promise<number>((resolve, reject) => {
+        request({ host: '127.0.0.1', port, path: '/api/v1/session', headers: { host } }, (res) => (res.resume(), resolve(res.statusCode!))).on('error', reject).end();
+      });
+      assert.equal(await asHost(`evil.example:${port}`), 403);
+      assert.equal(await asHost(`localhost:${port}`), 200);
+      assert.equal(await asHost(`[::1]:${port}`), 200);
     } finally {
       await agent.stop('SIGKILL');
     }

@@ -8,7 +8,12 @@
 //      connection to the last row committed;
 //   3. two instances of one shared subscription, the same way (the broker splits the queue).
 // CPU time is utime + stime of the ingest processes from /proc over the same span.
-//   node bench/ingest.ts [--messages 200000] [--reps 3] [--tags 2]
+//   node bench/ingest.ts [--messages 200000] [--reps 3] [--tags 2] [--only one] [--cpu-prof DIR] [--node-options FLAGS] [--max-rows N] [--receive-maximum N] [--poll-every MS]
+// --only one skips the baseline and the two-instance case; --cpu-prof DIR runs the measured
+// instances under `node --cpu-prof` (summarise with bench/cpu-profile-top.ts); --node-options
+// passes NODE_OPTIONS to the measured instances (V8 flags to try); --max-rows and
+// --receive-maximum override the instances' batch.maxRows and mqtt.receiveMaximum; --poll-every MS
+// polls the instances' /metrics at a fixed interval (before 2026-12-01 21:00: every 20 ms).
 import { rmSync, mkdtempSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +25,7 @@ import { Postgres } from '../test/helpers/postgres.ts';
 import { procSample } from './fleet.ts';
 import { buildMessages, centralConfig, IngestChild, pidByCommandLine, postgresCpuMs, publishAll, rawInsert } from './ingest/setup.ts';
 
-const { values: o } = parseArgs({ options: { messages: { type: 'string', default: '200000' }, reps: { type: 'string', default: '3' }, tags: { type: 'string', default: '2' } } });
+const { values: o } = parseArgs({ options: { messages: { type: 'string', default: '200000' }, reps: { type: 'string', default: '3' }, tags: { type: 'string', default: '2' }, only: { type: 'string' }, 'cpu-prof': { type: 'string' }, 'node-options': { type: 'string' }, 'max-rows': { type: 'string' }, 'receive-maximum': { type: 'string' }, 'poll-every': { type: 'string' } } });
 const N = Number(o.messages);
 const REPS = Number(o.reps);
 const dir = mkdtempSync(join(tmpdir(), 'lineside-bench-ingest-'));
@@ -61,7 +66,7 @@ async function baseline(rep: number) {
 
 async function instances(rep: number, k: number) {
   const { url, pool } = await database(`i${k}_${rep}`);
-  const files = Array.from({ length: k }, (_, i) => centralConfig(dir, `c${k}-${rep}-${i}`, { mqttUrl: broker.url, pgUrl: url, clientId: `b${k}-${rep}-${i}`, group: `g${k}-${rep}` }));
+  const files = Array.from({ length: k }, (_, i) => centralConfig(dir, `c${k}-${rep}-${i}`, { mqttUrl: broker.url, pgUrl: url, clientId: `b${k}-${rep}-${i}`, group: `g${k}-${rep}`, ...(o['max-rows'] ? { maxRows: Number(o['max-rows']) } : {}), ...(o['receive-maximum'] ? { receiveMaximum: Number(o['receive-maximum']) } : {}) }));
   // Sessions and the shared subscription first, then the instances go away and the messages queue.
   for (const f of files) {
     const p = new IngestChild(f);
@@ -69,15 +74,24 @@ async function instances(rep: number, k: number) {
     await p.stop();
   }
   await publishAll(broker.url, msgs);
-  const children = files.map((f) => new IngestChild(f));
+  const flags = [o['cpu-prof'] ? `--cpu-prof --cpu-prof-dir=${o['cpu-prof']}` : '', o['node-options'] ?? ''].join(' ').trim();
+  const prof = flags ? { NODE_OPTIONS: flags } : {};
+  const children = files.map((f) => new IngestChild(f, prof));
   const t0 = Math.min(...(await Promise.all(children.map((c) => c.connectedAt()))));
   const cpu0 = children.map((c) => c.cpuMs());
   const pg0 = pgCpu();
   const b0 = brokerCpu();
   // Progress from the instances' /metrics, not count(*): polling the table would load the database.
+  // A scrape costs the instance 1–2 ms of CPU (default metrics): polled at half the time the rest
+  // should take at the rate so far (at most 250 ms, at least 20 ms), the end is still seen within
+  // 20 ms while the scrapes stay a few, not one per 20 ms.
   const deadline = Date.now() + 600_000;
   const inserted = async () => (await Promise.all(children.map((c) => c.inserted()))).reduce((a, b) => a + b, 0);
-  while ((await inserted()) < N && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  for (let n = await inserted(); n < N && Date.now() < deadline; n = await inserted()) {
+    const rate = n / Math.max(1, Date.now() - t0);
+    const wait = o['poll-every'] ? Number(o['poll-every']) : rate > 0 ? Math.min(250, Math.max(20, (N - n) / rate / 2)) : 20;
+    await new Promise((r) => setTimeout(r, wait));
+  }
   const t1 = Date.now();
   const cpu = children.reduce((s, c, i) => s + c.cpuMs() - cpu0[i]!, 0);
   const pgUs = ((pgCpu() - pg0) * 1000) / N;
@@ -96,12 +110,25 @@ const runs: Array<{ raw: Awaited<ReturnType<typeof baseline>>; one: Awaited<Retu
 try {
   console.log(`messages ${N} (telemetry, ${o.tags} values each, 10 agents), reps ${REPS}, cores ${availableParallelism()}`);
   for (let rep = 0; rep < REPS; rep++) {
+    if (o.only === 'one') {
+      const one = await instances(rep, 1);
+      console.log(`rep ${rep + 1}: one instance ${fmt(one.rate)} msg/s (CPU/msg ${one.cpuUsPerMsg.toFixed(1)} µs ingest + ${one.pgUsPerMsg.toFixed(1)} µs PostgreSQL + ${one.brokerUsPerMsg.toFixed(1)} µs mosquitto)`);
+      continue;
+    }
     const raw = await baseline(rep);
     const one = await instances(rep, 1);
     const two = await instances(rep, 2);
     runs.push({ raw, one, two });
     console.log(`rep ${rep + 1}: raw INSERT ${fmt(raw.rate)} msg/s (CPU/msg ${raw.cpuUsPerMsg.toFixed(1)} µs client + ${raw.pgUsPerMsg.toFixed(1)} µs PostgreSQL) | one instance ${fmt(one.rate)} msg/s (CPU/msg ${one.cpuUsPerMsg.toFixed(1)} µs ingest + ${one.pgUsPerMsg.toFixed(1)} µs PostgreSQL + ${one.brokerUsPerMsg.toFixed(1)} µs mosquitto) | two instances ${fmt(two.rate)} msg/s (CPU/msg ${two.cpuUsPerMsg.toFixed(1)} µs ingest + ${two.pgUsPerMsg.toFixed(1)} µs PostgreSQL + ${two.brokerUsPerMsg.toFixed(1)} µs mosquitto, split ${two.split.join(' / ')}) | two/one ${(two.rate / one.rate).toFixed(2)}×`);
   }
+  if (o.only !== 'one') report();
+} finally {
+  await broker.stop();
+  server.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+function report(): void {
   const med = (f: (r: (typeof runs)[number]) => number) => median(runs.map(f));
   const min = (f: (r: (typeof runs)[number]) => number) => Math.min(...runs.map(f));
   const raw = med((r) => r.raw.rate);
@@ -121,8 +148,4 @@ try {
       { name: 'Ingest CPU per message, one instance (median)', value: Number(med((r) => r.one.cpuUsPerMsg).toFixed(1)), unit: 'µs' },
     ],
   }));
-} finally {
-  await broker.stop();
-  server.stop();
-  rmSync(dir, { recursive: true, force: true });
 }

@@ -31,7 +31,7 @@ export const ingestConfigSchema = z.strictObject({
       topic: z.string().default('lineside/v1/#').describe('Topic filter under the shared subscription.'),
       username: z.string().optional(),
       password: z.string().optional(),
-      receiveMaximum: z.number().int().min(1).max(65535).default(4096).describe('MQTT 5 Receive Maximum: how many unacknowledged messages the broker may send; bounds the ingest\'s memory.'),
+      receiveMaximum: z.number().int().min(1).max(65535).default(8192).describe('MQTT 5 Receive Maximum: how many unacknowledged messages the broker may send; bounds the ingest\'s memory.'),
       sessionExpiry: duration(0, 2 ** 32 * 1000 - 1000).prefault('7d').describe('How long the broker keeps the session (and queues for it) while no instance of this clientId is connected.'),
       keepalive: duration(1000, 600_000).prefault('30s'),
       reconnect: duration(100, 60_000).prefault('1s'),
@@ -47,7 +47,7 @@ export const ingestConfigSchema = z.strictObject({
   batch: z
     .strictObject({
       maxRows: z.number().int().min(1).max(100_000).default(2000).describe('Messages per transaction at most.'),
-      maxDelay: duration(0, 10_000).prefault('50ms').describe('How long the first message of a batch waits for more.'),
+      maxDelay: duration(0, 10_000).prefault('20ms').describe('How long the first message of a batch waits for more.'),
       concurrency: z.number().int().min(1).max(16).default(2).describe('Transactions in flight at once.'),
     })
     .prefault({}),

@@ -132,7 +132,16 @@ export class TelemetryRows {
     return this.t.length;
   }
 
+  /**
+   * A column that is all null goes as `[]`: unnest pads a shorter array with nulls, so the rows
+   * are the same, with fewer bytes to send and parse (value_bool and value_text usually are).
+   */
   params(): string[] {
-    return [this.t, this.m, this.g, this.n, this.b, this.x, this.q, this.a, this.s].map((c) => JSON.stringify(c));
+    return [this.t, this.m, this.g, this.n, this.b, this.x, this.q, this.a, this.s].map((c) => (allNull(c) ? '[]' : JSON.stringify(c)));
   }
+}
+
+function allNull(c: readonly unknown[]): boolean {
+  for (let i = 0; i < c.length; i++) if (c[i] !== null) return false;
+  return true;
 }

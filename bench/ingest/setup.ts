@@ -106,8 +106,9 @@ log: { level: info }
 }
 
 export class IngestChild extends AgentProcess {
-  constructor(configFile: string) {
-    super(['ingest', '--config', configFile]);
+  /** `env` e.g. NODE_OPTIONS=--cpu-prof to profile the instance (bench/ingest.ts --cpu-prof DIR). */
+  constructor(configFile: string, env: NodeJS.ProcessEnv = {}) {
+    super(['ingest', '--config', configFile], env);
   }
 
   /** The time (epoch ms, from the log line) the broker connection came up. */

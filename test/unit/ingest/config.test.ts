@@ -10,13 +10,13 @@ describe('ingest config', () => {
     const c = ingestConfigSchema.parse(YAML.parse(text));
     assert.equal(c.mqtt.sessionExpiry, 7 * 86_400_000);
     assert.equal(c.gaps.alertAfter, 300_000);
-    assert.equal(c.batch.maxDelay, 50);
+    assert.equal(c.batch.maxDelay, 20);
   });
 
   it('fills defaults and names the path of a mistake', () => {
     const c = ingestConfigSchema.parse({ mqtt: { url: 'mqtt://b:1883', clientId: 'i1' }, postgres: { url: 'postgres://x@y/z' } });
     assert.equal(c.mqtt.group, 'lineside-ingest');
-    assert.equal(c.mqtt.receiveMaximum, 4096);
+    assert.equal(c.mqtt.receiveMaximum, 8192);
     assert.equal(c.http.port, 8720);
     const bad = ingestConfigSchema.safeParse({ mqtt: { url: 'http://b', clientId: 'i1', group: 'a/b' }, postgres: { url: 'postgres://x@y/z' }, gaps: { alertAfter: 'soon' } });
     assert.equal(bad.success, false);

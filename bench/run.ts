@@ -24,6 +24,8 @@ const SPECS: Spec[] = [
   { name: 'live-backlog', file: 'live-backlog.ts', what: 'Live data while a 100,000-message backlog drains: live latency next to the no-backlog baseline (lanes), the drain rate next to mqtt.replayRate, and strict ordering for contrast.', args: [], quick: ['--backlog', '20000', '--strict-backlog', '5000'] },
   { name: 'webhook-outage', file: 'webhook-outage.ts', what: 'A webhook receiver down for 10 minutes while the agent is killed 5 times and MQTT stays up: missing and unverifiable deliveries at a verifying receiver, MQTT live latency before and during.', args: ['--outage', '10m', '--kills', '5', '--before', '60s'], quick: ['--outage', '60s', '--kills', '2', '--before', '20s'], optIn: true },
   { name: 'drop-accounting', file: 'drop-accounting.ts', what: 'A 10-minute broker outage under a bound tight enough to drop most messages: the drop reports against the seqs that never arrived.', args: ['--duration', '10m'], quick: ['--duration', '30s'], optIn: true },
+  { name: 'sparkplug-drain', file: 'sparkplug-drain.ts', what: 'Sparkplug B: an outbox backlog drained as historical DDATA into a real mosquitto, against a raw mqtt.js loop publishing pre-built payloads with the same confirmation round trips.', args: ['--rows', '20000', '--runs', '5'], quick: ['--rows', '5000', '--runs', '2'] },
+  { name: 'ingest', file: 'ingest.ts', what: '`lineside ingest`: contract-valid messages queued at a real mosquitto drained into a real PostgreSQL by one instance and by two on one shared subscription, against a plain multi-row INSERT of the same rows.', args: ['--messages', '100000', '--reps', '3'], quick: ['--messages', '30000', '--reps', '1'], optIn: true },
   { name: 'soak', file: 'soak.ts', what: 'Soak: 10,000 Modbus tags polled every second for 30 minutes under --max-old-space-size=128, RSS and post-GC heap after a 5-minute warm-up.', args: [], quick: ['--duration', '3m', '--warmup', '1m'], optIn: true },
   { name: 'peers', file: 'peers/peers.ts', what: 'Peers: Lineside and Node-RED 5 + node-red-contrib-modbus polling the same devices side by side, CPU and RSS at 1,000 and 10,000 tags.', args: [], quick: ['--warmup', '20s', '--window', '30s', '--reps', '2'], optIn: true },
 ];
@@ -66,7 +68,7 @@ function run(spec: Spec): Promise<{ result: BenchResult; output: string; seconds
 }
 
 /** Units where a smaller figure is the better one (the ratio then reads "below 1 is good"). */
-const LOWER_IS_BETTER = new Set(['% CPU', 'MB RSS', 'MiB', 'ms setup', 'ms', 'requests']);
+const LOWER_IS_BETTER = new Set(['% CPU', 'MB RSS', 'MiB', 'ms setup', 'ms', 'µs', 'requests']);
 
 function num(v: number): string {
   const a = Math.abs(v);

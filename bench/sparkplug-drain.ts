@@ -108,4 +108,8 @@ process.stdout.write(`rows ${ROWS}, window ${WINDOW}, runs ${RUNS}\n`);
 process.stdout.write(`edge node drain: cpu min ${n.min} ms, median ${n.median} ms; wall median ${Math.round(nw.median)} ms (${Math.round((ROWS * 1000) / nw.median)} rows/s)\n`);
 process.stdout.write(`raw mqtt.js QoS 0: cpu min ${b.min} ms, median ${b.median} ms; wall median ${Math.round(bw.median)} ms\n`);
 process.stdout.write(`ratio (median cpu): ${(n.median / b.median).toFixed(2)}\n`);
-process.stdout.write(`${JSON.stringify({ bench: 'sparkplug-drain', params: { rows: ROWS, window: WINDOW, runs: RUNS }, figures: { nodeCpuMs: n, rawCpuMs: b, nodeWallMs: nw, rawWallMs: bw, ratio: n.median / b.median } })}\n`);
+const figures = [
+  { name: `Backlog of ${ROWS} messages drained as historical DDATA (median wall)`, value: Math.round((ROWS * 1000) / nw.median), unit: 'messages/s' },
+  { name: 'CPU per message draining the backlog (median)', value: Number(((n.median * 1000) / ROWS).toFixed(1)), unit: 'µs', baseline: { name: 'raw mqtt.js QoS 0 publishing pre-built payloads, same confirmations', value: Number(((b.median * 1000) / ROWS).toFixed(1)) }, ratio: n.median / b.median, note: `min ${((n.min * 1000) / ROWS).toFixed(1)} vs ${((b.min * 1000) / ROWS).toFixed(1)} µs` },
+];
+process.stdout.write(`${JSON.stringify({ bench: 'sparkplug-drain', params: { rows: ROWS, window: WINDOW, runs: RUNS }, figures })}\n`);

@@ -84,6 +84,16 @@ export function composeAgent(loaded: LoadedConfig, log: Logger, opts: ComposeOpt
   const fleet = new Fleet({ machines: config.machines, sink: readings, log, dataDir: config.agent.dataDir, agent: { id: config.agent.id, location: config.location }, ...(opts.now ? { now: opts.now } : {}) });
   // The Sparkplug edge node publishes DDEATH/DBIRTH as machine links go and come.
   out.sparkplug?.setLinks(() => fleet.status());
+  // ... and births with the state and job the pipeline holds, which outlive a restart.
+  out.sparkplug?.setFacts((id) => {
+    const mp = pipeline.pipeline?.machine(id);
+    if (!mp) return undefined;
+    const job = mp.job;
+    return {
+      state: { state: mp.state.state, since: mp.state.since, faultCode: mp.state.faultCode },
+      ...(job ? { job: { orderId: job.orderId, product: job.product, idealCycleTimeMs: job.idealCycleTime, start: job.start } } : {}),
+    };
+  });
   registerFleetMetrics(registry, fleet);
   registerStoreAndForwardMetrics(registry, out);
   registerMachineMetrics(registry, config.machines.map((m) => m.id), () => pipeline.pipeline);

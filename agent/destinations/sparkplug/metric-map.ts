@@ -160,6 +160,12 @@ function inferType(v: MetricValue): DataTypeId | undefined {
   return undefined;
 }
 
+/** What the machine pipeline holds now of a machine (its state survives restarts), for a birth that knows nothing yet. */
+export interface DeviceFacts {
+  state?: { state: string; since: number; faultCode?: number | undefined };
+  job?: { orderId: string; product: string; idealCycleTimeMs: number; start: number } | undefined;
+}
+
 export class DeviceModel {
   readonly machine: string;
   readonly #cur = new Map<string, Current>();
@@ -183,6 +189,29 @@ export class DeviceModel {
 
   value(name: string): MetricValue {
     return this.#cur.get(name)?.value ?? null;
+  }
+
+  /**
+   * Fill what no message has told since the start (the picture lives in memory) from the pipeline:
+   * after a restart the machine's state changes rarely, so without this a DBIRTH would show its
+   * `State` as null until the next change.
+   */
+  seed(f: DeviceFacts): void {
+    const set = (name: string, value: MetricValue, ts: number) => {
+      const c = this.#cur.get(name);
+      if (c && c.ts === 0 && value !== null) Object.assign(c, { value, ts });
+    };
+    if (f.state) {
+      set('State', f.state.state, f.state.since);
+      set('State/Since', f.state.since, f.state.since);
+      set('State/Fault Code', f.state.faultCode ?? null, f.state.since);
+    }
+    if (f.job) {
+      set('Job/Active', true, f.job.start);
+      set('Job/Order Id', f.job.orderId, f.job.start);
+      set('Job/Product', f.job.product, f.job.start);
+      set('Job/Ideal Cycle Time', f.job.idealCycleTimeMs, f.job.start);
+    }
   }
 
   /** Every metric with its current value: the DBIRTH. */

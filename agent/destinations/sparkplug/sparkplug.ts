@@ -25,7 +25,7 @@ import { readCommand, REBIRTH_METRIC, ThrottledLog, type CommandPort } from './c
 import { deviceTags, type SparkplugSettings } from './device-config.ts';
 import { DeviceLinks, type LinkPort } from './device-links.ts';
 import { PrimaryHostState } from './host-state.ts';
-import { commandReplyMetric, DeviceModel, MAPPED_KINDS } from './metric-map.ts';
+import { commandReplyMetric, DeviceModel, MAPPED_KINDS, type DeviceFacts } from './metric-map.ts';
 import { DataType, encodePayload, type SpMetric } from './payload.ts';
 import { deviceTopic, nodeTopic, parseCommandTopic, stateTopic, type EdgeNode } from './topics.ts';
 
@@ -73,6 +73,7 @@ export class SparkplugDestination implements Destination {
   readonly #links: DeviceLinks;
   readonly #born = new Set<string>();
   #client: MqttClient | undefined;
+  #facts: ((machine: string) => DeviceFacts | undefined) | undefined;
   #bdSeq = -1;
   #seq = 0;
   #nodeBorn = false;
@@ -118,6 +119,11 @@ export class SparkplugDestination implements Destination {
   /** Where machine link states come from (the fleet, built after the destinations). */
   setLinks(links: LinkPort): void {
     this.#links.port = links;
+  }
+
+  /** Where a machine's current state and job come from (the pipeline, built after the destinations). */
+  setFacts(facts: (machine: string) => DeviceFacts | undefined): void {
+    this.#facts = facts;
   }
 
   async start(): Promise<void> {
@@ -282,6 +288,8 @@ export class SparkplugDestination implements Destination {
   #deviceBirth(client: MqttClient, machine: string): void {
     const model = this.#models.get(machine)!;
     model.rebirthNeeded = false;
+    const facts = this.#facts?.(machine);
+    if (facts) model.seed(facts);
     this.#publish(client, deviceTopic(this.#node, 'DBIRTH', machine), model.birth());
     this.#born.add(machine);
   }

@@ -54,6 +54,8 @@ machines:
     assert.notEqual(bdSeqOf(nbirth2), bdSeqOf(nbirth1), 'a new session never reuses the bdSeq of one before the crash');
     assert.ok(bdSeqOf(nbirth2) > bdSeqOf(nbirth1), `bdSeq ${bdSeqOf(nbirth2)} follows ${bdSeqOf(nbirth1)} (and the failed CONNECTs of the outage)`);
     const dbirth = await capture.next((m) => m.verb === 'DBIRTH' && m.device === 'press-1', 'DBIRTH after the restart', from, 20_000);
+    // The picture of the device lives in memory, but the machine's state outlives the restart in the pipeline.
+    assert.ok(['running', 'stopped', 'fault', 'changeover', 'unknown', 'plannedStop'].includes(valueOf(metric(dbirth.d, 'State')!) as string), 'the DBIRTH after the restart carries the machine state');
     const hist = await capture.next((m) => m.verb === 'DDATA' && (m.d.metrics ?? []).some((x) => x.isHistorical && (x.timestamp ?? 0) >= outageFrom && (x.timestamp ?? 0) <= outageTo), 'historical DDATA from the outage', from, 20_000);
     assert.ok(capture.all.indexOf(dbirth) < capture.all.indexOf(hist), 'DBIRTH before the DDATA');
     for (const x of hist.d.metrics ?? []) assert.equal(x.isHistorical, true, x.name);

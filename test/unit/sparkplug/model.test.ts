@@ -25,6 +25,18 @@ describe('DeviceModel', () => {
     assert.equal(birth.get('Command/downtime-reason/Reply')?.datatype, DataType.String);
   });
 
+  it('a birth after a restart takes state and job from the pipeline, never over what a message told since', () => {
+    const m = new DeviceModel('p', [], new Map());
+    const state = (st: string, ts: number) => ({ kind: 'state', ts, body: JSON.stringify({ state: st, since: iso(ts), previous: { state: 'running', start: iso(0), end: iso(ts), durationMs: ts } }) });
+    m.seed({ state: { state: 'fault', since: 5000, faultCode: 12 }, job: { orderId: 'PO-1', product: 'bolt', idealCycleTimeMs: 1200, start: 1000 } });
+    const birth = new Map(m.birth().map((x) => [x.name, x]));
+    assert.deepEqual([birth.get('State')?.value, birth.get('State')?.timestamp, birth.get('State/Fault Code')?.value], ['fault', 5000, 12]);
+    assert.deepEqual([birth.get('Job/Active')?.value, birth.get('Job/Order Id')?.value, birth.get('Job/Ideal Cycle Time')?.value], [true, 'PO-1', 1200]);
+    m.apply(state('running', 9000), false);
+    m.seed({ state: { state: 'fault', since: 5000 } });
+    assert.equal(m.value('State'), 'running', 'the message since the start wins');
+  });
+
   it('live: only what changed (by exception), with quality; historical: everything, marked', () => {
     const m = new DeviceModel('p', ['count', 'run'], new Map([['count', DataType.UInt32], ['run', DataType.Boolean]]));
     assert.deepEqual(m.apply(tel(1000, { count: 1, run: true }), false).map((x) => x.name), ['Telemetry/count', 'Telemetry/run']);

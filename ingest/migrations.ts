@@ -156,7 +156,23 @@ CREATE TABLE seq_gaps (
 CREATE INDEX seq_gaps_open ON seq_gaps (agent_id) WHERE status = 'open';
 `;
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, contract: '1.1.0', sql: V1 }];
+// Contract 1.2.0 adds the audit record (kept whole in other_messages, as every kind without a table);
+// BI tools get it as columns, and the current revision of each fact without a filter of their own.
+const V2 = `
+CREATE VIEW oee_periods_current AS SELECT * FROM oee_periods WHERE is_current;
+CREATE VIEW downtime_events_current AS SELECT * FROM downtime_events WHERE is_current;
+CREATE VIEW job_results_current AS SELECT * FROM job_results WHERE is_current;
+CREATE VIEW audit_records AS
+  SELECT agent_id, seq, body->>'msgId' AS msg_id, (body->>'ts')::timestamptz AS ts, topic, body->>'machine' AS machine,
+         body->'data'->>'actor' AS actor, body->'data'->>'role' AS role, body->'data'->>'via' AS via,
+         body->'data'->>'action' AS action, body->'data'->>'outcome' AS outcome, body->'data'->'detail' AS detail, received_at
+  FROM other_messages WHERE kind = 'audit';
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, contract: '1.1.0', sql: V1 },
+  { version: 2, contract: '1.2.0', sql: V2 },
+];
 
 /** Creates the schema if needed and applies what is missing; returns the versions applied now. */
 export async function migrate(client: pg.ClientBase, schema: string): Promise<number[]> {

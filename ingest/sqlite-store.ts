@@ -24,6 +24,13 @@ const SCHEMA = [
   table('drop_reports', DROP_COLUMNS, `PRIMARY KEY (agent_id, seq)`),
   `CREATE TABLE IF NOT EXISTS other_messages (id INTEGER PRIMARY KEY, kind TEXT, schema TEXT, topic TEXT, agent_id TEXT, seq INTEGER, body TEXT, received_at TEXT)`,
   `CREATE TABLE IF NOT EXISTS quarantine (id INTEGER PRIMARY KEY, received_at TEXT, topic TEXT, reason TEXT, msg_id TEXT, payload BLOB)`,
+  // The views of migration 2 (ingest/migrations.ts), in SQLite's JSON functions.
+  ...['oee_periods', 'downtime_events', 'job_results'].map((t) => `CREATE VIEW IF NOT EXISTS ${t}_current AS SELECT * FROM ${t} WHERE is_current`),
+  `CREATE VIEW IF NOT EXISTS audit_records AS
+     SELECT agent_id, seq, json_extract(body, '$.msgId') AS msg_id, json_extract(body, '$.ts') AS ts, topic, json_extract(body, '$.machine') AS machine,
+            json_extract(body, '$.data.actor') AS actor, json_extract(body, '$.data.role') AS role, json_extract(body, '$.data.via') AS via,
+            json_extract(body, '$.data.action') AS action, json_extract(body, '$.data.outcome') AS outcome, json_extract(body, '$.data.detail') AS detail, received_at
+     FROM other_messages WHERE kind = 'audit'`,
 ];
 
 const REVISIONED: Record<string, { table: string; cols: Columns; id: string; row: typeof oeeRow }> = {

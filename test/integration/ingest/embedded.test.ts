@@ -42,6 +42,8 @@ describe('embedded ingest (SQLite, for the demo)', () => {
     const rows = db.prepare(`SELECT revision, status, is_current FROM oee_periods WHERE period_id = 'shift:night:2026-11-22' ORDER BY revision`).all() as Array<{ revision: number; status: string; is_current: number }>;
     assert.deepEqual(rows.map((r) => [r.revision, r.status, r.is_current]), [[0, 'live', 0], [1, 'closed', 0], [2, 'closed', 1]]);
     assert.equal(one(`SELECT count(*) FROM (SELECT machine_path, period_id FROM oee_periods GROUP BY 1, 2 HAVING sum(is_current) <> 1)`), 0);
+    // The same views as in PostgreSQL.
+    assert.equal(one(`SELECT revision FROM oee_periods_current WHERE period_id = 'shift:night:2026-11-22'`), 2);
     db.close();
   });
 

@@ -10,7 +10,7 @@ export interface Built {
   msgId: string;
 }
 
-const KIND_TOPIC: Record<string, string> = { telemetry: 'telemetry', state: 'state', downtime: 'downtime', oee: 'oee', job: 'job', outboxDrop: 'event' };
+const KIND_TOPIC: Record<string, string> = { telemetry: 'telemetry', state: 'state', downtime: 'downtime', oee: 'oee', job: 'job', outboxDrop: 'event', audit: 'audit' };
 
 /** An envelope of `kind` (an EXAMPLES key) with its body changed by `data`. */
 export function envelope(kind: keyof typeof KIND_TOPIC & keyof typeof EXAMPLES, o: { agent: string; seq: number; machine?: string; ts?: string; data?: Record<string, unknown>; replay?: boolean }): Built {

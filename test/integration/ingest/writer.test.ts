@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { EXAMPLES } from '../../../agent/contract/examples.ts';
 import { decode } from '../../../ingest/decode.ts';
 import { GapFinder } from '../../../ingest/gaps.ts';
 import { migrate } from '../../../ingest/migrations.ts';
@@ -89,6 +90,20 @@ describe('ingest writer (PostgreSQL)', () => {
     assert.deepEqual(rows, [{ kind: 'commandReply', schema: 'lineside.cmd-reply/1', body: reply }]);
   });
 
+  it('an audit record (contract 1.2.0) is kept whole and read as columns through the audit_records view', async () => {
+    const { pool } = await pg.db('audit');
+    const w = new Writer(pool);
+    const r = await w.write(items([envelope('audit', { agent: 'edge-a', seq: 9, machine: 'press-1', ts: '2026-03-02T06:20:00.000Z' })]));
+    assert.equal(r.quarantined, 0);
+    const rows = (await pool.query('SELECT msg_id, ts, machine, actor, role, action, outcome FROM audit_records')).rows;
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].msg_id, 'edge-a:9');
+    assert.equal(rows[0].ts.toISOString(), '2026-03-02T06:20:00.000Z');
+    assert.equal(rows[0].machine, 'press-1');
+    const ex = (EXAMPLES.audit as unknown as { data: { actor: string; role: string; action: string; outcome: string } }).data;
+    assert.deepEqual([rows[0].actor, rows[0].role, rows[0].action, rows[0].outcome], [ex.actor, ex.role, ex.action, ex.outcome]);
+  });
+
   it('a late downtime reason makes the closed shift\'s new revision current and keeps the old one', async () => {
     const { pool } = await pg.db('late');
     // The real pipeline: a recorded night shift, closed at 06:00, then a reason assigned at 06:30.
@@ -109,6 +124,9 @@ describe('ingest writer (PostgreSQL)', () => {
     assert.deepEqual(rows.map((r) => [r.revision, r.status, r.is_current]), [[0, 'live', false], [1, 'closed', false], [2, 'closed', true]]);
     const dt = (await pool.query(`SELECT revision, status, reason_code, is_current FROM downtime_events WHERE event_id = 'sim-1-1795388520000' ORDER BY revision`)).rows;
     assert.deepEqual(dt.map((r) => [r.revision, r.status, r.reason_code, r.is_current]), [[0, 'open', 'tool-change', false], [1, 'closed', 'tool-change', false], [2, 'updated', 'jam', true]]);
+    // BI reads the current revision through the views, without a filter of its own.
+    assert.deepEqual((await pool.query(`SELECT revision FROM oee_periods_current WHERE period_id = 'shift:night:2026-11-22'`)).rows, [{ revision: 2 }]);
+    assert.deepEqual((await pool.query(`SELECT reason_code FROM downtime_events_current WHERE event_id = 'sim-1-1795388520000'`)).rows, [{ reason_code: 'jam' }]);
     // Exactly one current row per period and per event.
     assert.equal(await count(pool, 'SELECT count(*) n FROM (SELECT machine_path, period_id FROM oee_periods GROUP BY 1, 2 HAVING count(*) FILTER (WHERE is_current) <> 1) x'), 0);
     assert.equal(await count(pool, 'SELECT count(*) n FROM (SELECT machine_path, event_id FROM downtime_events GROUP BY 1, 2 HAVING count(*) FILTER (WHERE is_current) <> 1) x'), 0);
@@ -140,6 +158,6 @@ describe('ingest writer (PostgreSQL)', () => {
       c.release();
     }
     const rows = (await pool.query('SELECT version, contract FROM schema_migrations')).rows;
-    assert.deepEqual(rows, [{ version: 1, contract: '1.1.0' }]);
+    assert.deepEqual(rows, [{ version: 1, contract: '1.1.0' }, { version: 2, contract: '1.2.0' }]);
   });
 });

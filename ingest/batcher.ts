@@ -116,13 +116,21 @@ export class Batcher {
     }
   }
 
-  /** Writes what is queued and resolves when nothing is in flight (graceful stop). */
-  async drain(): Promise<void> {
+  /**
+   * Writes what is queued and resolves when nothing is in flight (graceful stop), or when `signal`
+   * aborts (a stop that may not wait longer); either way the waiter is removed.
+   */
+  async drain(signal?: AbortSignal): Promise<void> {
     this.#kick();
-    if (this.#running === 0 && this.#queue.length === 0) return;
+    if ((this.#running === 0 && this.#queue.length === 0) || signal?.aborted) return;
     await new Promise<void>((resolve) => {
-      const f = () => (this.#idle.delete(f), resolve());
-      this.#idle.add(f);
+      const done = () => {
+        this.#idle.delete(done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      this.#idle.add(done);
+      signal?.addEventListener('abort', done, { once: true });
     });
   }
 

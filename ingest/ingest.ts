@@ -100,9 +100,7 @@ export class Ingest {
   /** Commits what was received (so it is acknowledged), then disconnects; bounded by timeoutMs. */
   async stop(timeoutMs = 10_000): Promise<void> {
     if (this.#gapTimer) clearInterval(this.#gapTimer);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.#batcher.drain(), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
-    clearTimeout(timer);
+    await this.#batcher.drain(AbortSignal.timeout(timeoutMs));
     this.#batcher.abandon();
     await this.#subscriber.stop();
     await this.#gapRun;

@@ -32,6 +32,24 @@ class FakeStore implements Store {
 const dbError = (code: string, message: string) => Object.assign(new Error(message), { code });
 
 describe('ingest batcher', () => {
+  it('a stop that may not wait longer: drain(signal) returns when the signal aborts, with nothing acknowledged', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const store = new FakeStore();
+    store.write = async (items) => (await held, store.committed.push(...items.map((i) => i.topic)), { inserted: items.length, duplicates: 0, quarantined: 0, ignored: 0 });
+    const acks: string[] = [];
+    const b = new Batcher({ maxRows: 10, maxDelayMs: 0, concurrency: 1 }, store, log, stats);
+    b.push(item('a', acks));
+    const ac = new AbortController();
+    const drained = b.drain(ac.signal);
+    ac.abort();
+    await drained;
+    assert.deepEqual(acks, [], 'the write is still in flight: nothing acknowledged');
+    release();
+    await b.drain();
+    assert.deepEqual(acks, ['a'], 'the write completes later and is acknowledged then');
+  });
+
   it('acknowledges a message only after its batch committed, and batches by size', async () => {
     const store = new FakeStore();
     const acks: string[] = [];

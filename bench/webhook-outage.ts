@@ -11,7 +11,7 @@
 //   - MQTT: seqs missing, and live latency (first arrivals with replay: false; sentAt → arrival and
 //     ts → arrival, p50/p99) before the outage vs during it: a dead webhook must not slow MQTT.
 // The last line is JSON ({bench, params, figures}) like the other benchmarks print.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -75,7 +75,7 @@ await mes.subscribeAsync('lineside/v1/#', { qos: 1 });
 // Webhook side.
 const pki = makeReceiverPki(dir);
 const secret = newSecret();
-const receiver = await Receiver.start({ secrets: [secret], tls: { cert: readFileSync(pki.cert), key: readFileSync(pki.key) } });
+const receiver = await Receiver.startHttps(pki, [secret]);
 
 const config = join(dir, 'lineside.yaml');
 writeFileSync(

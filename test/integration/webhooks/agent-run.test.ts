@@ -3,7 +3,6 @@
 // once the receiver is back nothing committed is lost — every seq arrived or still waits in the
 // outbox file. The secret never shows in the log.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { E } from '../../../agent/errors.ts';
@@ -19,7 +18,7 @@ describe('webhooks in the running agent', () => {
     const dir = tempDir();
     const pki = makeReceiverPki(dir);
     const secret = newSecret();
-    const receiver = await Receiver.start({ secrets: [secret], tls: { cert: readFileSync(pki.cert), key: readFileSync(pki.key) } });
+    const receiver = await Receiver.startHttps(pki, [secret]);
     after(() => receiver.close());
     const file = writeAgentConfig({
       dir,

@@ -3,7 +3,6 @@
 // the data directory of the running destination) lists them and, once the receiver is fixed,
 // sends them again.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { E } from '../../../agent/errors.ts';
@@ -19,7 +18,7 @@ describe('webhook dead letters', () => {
     const dir = tempDir();
     const pki = makeReceiverPki(dir);
     const secret = newSecret();
-    const receiver = await Receiver.start({ secrets: [secret], tls: { cert: readFileSync(pki.cert), key: readFileSync(pki.key) } });
+    const receiver = await Receiver.startHttps(pki, [secret]);
     after(() => receiver.close());
     // The receiver does not know press-9 yet, and says so at length.
     const refusal = `{"error":"unknown machine press-9","detail":"${'x'.repeat(50_000)}"}`;

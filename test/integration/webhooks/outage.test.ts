@@ -3,7 +3,6 @@
 // go live at once; each lane stays in seq order; the outage is logged once, its end once, and
 // the dead receiver is tried with back-off, not hammered.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { E } from '../../../agent/errors.ts';
 import { tempDir } from '../../helpers/tmp.ts';
@@ -19,7 +18,7 @@ describe('webhook receiver outage', () => {
     const dir = tempDir();
     const pki = makeReceiverPki(dir);
     const secret = newSecret();
-    const receiver = await Receiver.start({ secrets: [secret], tls: { cert: readFileSync(pki.cert), key: readFileSync(pki.key) } });
+    const receiver = await Receiver.startHttps(pki, [secret]);
     after(() => receiver.close());
     const bed = await startBed(dir, [
       { name: 'cmms', url: receiver.url, secrets: [secret], tls: { ca: pki.ca }, replayRate: REPLAY_RATE, timeout: '2s', retry: { min: `${RETRY.min}ms`, max: `${RETRY.max}ms` } },

@@ -4,7 +4,7 @@
 // body, nothing at all). It can go down (refusing connections) and come back on the same port.
 import { execFileSync } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
@@ -85,6 +85,11 @@ export class Receiver extends EventEmitter {
     r.port = o.port ?? 0;
     await r.up();
     return r;
+  }
+
+  /** An HTTPS receiver serving the certificate and key in these PEM files. */
+  static startHttps(files: { cert: string; key: string }, secrets: string[]): Promise<Receiver> {
+    return Receiver.start({ secrets, tls: { cert: readFileSync(files.cert), key: readFileSync(files.key) } });
   }
 
   get url(): string {

@@ -2,7 +2,6 @@
 // certificate (or the CA behind it) is configured as `tls.ca`; `tls.insecure` delivers anyway
 // and says so in the log. Basic auth rides along on the verified connection.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { E } from '../../../agent/errors.ts';
 import { tempDir } from '../../helpers/tmp.ts';
@@ -14,7 +13,7 @@ describe('webhook TLS', () => {
     const dir = tempDir();
     const self = makeSelfSigned(dir);
     const secret = newSecret();
-    const receiver = await Receiver.start({ secrets: [secret], tls: { cert: readFileSync(self.cert), key: readFileSync(self.key) } });
+    const receiver = await Receiver.startHttps(self, [secret]);
     after(() => receiver.close());
     const bed = await startBed(dir, [
       { name: 'untrusting', url: receiver.url, secrets: [secret], kinds: ['job'] },
@@ -37,7 +36,7 @@ describe('webhook TLS', () => {
     const dir = tempDir();
     const pki = makeReceiverPki(dir);
     const secret = newSecret();
-    const receiver = await Receiver.start({ secrets: [secret], tls: { cert: readFileSync(pki.cert), key: readFileSync(pki.key) } });
+    const receiver = await Receiver.startHttps(pki, [secret]);
     after(() => receiver.close());
     const bed = await startBed(dir, [{ name: 'lab', url: receiver.url, secrets: [secret], tls: { insecure: true } }]);
     const [seq] = bed.emit([ev(1, 'oee')]);

@@ -32,14 +32,28 @@ function malformed(count: number): Array<{ machine: string; name: string; payloa
   return fc.sample(cases, { numRuns: count, seed: 20261122 });
 }
 
+/** A broker with its contract checker, a subscriber of the command replies, and a data directory for an agent. */
+async function commandBed() {
+  const bed = await mesTestBed();
+  const replies = new Collector(bed.broker.url, REPLIES);
+  after(() => replies.close());
+  await replies.ready();
+  return { ...bed, replies, dataDir: tempDir() };
+}
+
+/** A slow load agent on `dataDir`, once it has subscribed to commands (killed after the test). */
+async function commandAgent(url: string, dataDir: string): Promise<LoadAgent> {
+  const agent = new LoadAgent({ dataDir, url, rate: 10 });
+  after(() => agent.stop('SIGKILL'));
+  await agent.msg('subscribed to commands');
+  return agent;
+}
+
 describe('commands from the MES', () => {
   it('answers thousands of malformed commands with error replies; the agent lives on and its output is unaffected', async (t) => {
-    const { broker, contract, mes } = await mesTestBed();
-    const replies = new Collector(broker.url, REPLIES);
-    after(() => replies.close());
-    await replies.ready();
+    const { broker, contract, mes, replies, dataDir } = await commandBed();
     // The rate limit out of the way: every command is read, so every code shows up.
-    const agent = new LoadAgent({ dataDir: tempDir(), url: broker.url, rate: 200, stopAfterMs: 8000, mqtt: { commandRate: 100_000, commandBurst: 100_000 } });
+    const agent = new LoadAgent({ dataDir, url: broker.url, rate: 200, stopAfterMs: 8000, mqtt: { commandRate: 100_000, commandBurst: 100_000 } });
     after(() => agent.stop('SIGKILL'));
     await agent.msg('subscribed to commands');
     await mes.until(() => mes.data().length > 50, 20_000, 'live data');
@@ -75,15 +89,9 @@ describe('commands from the MES', () => {
   });
 
   it('applies an accepted command once, even when it is delivered again, and says duplicate', async () => {
-    const { broker, contract } = await mesTestBed();
-    const replies = new Collector(broker.url, REPLIES);
-    after(() => replies.close());
-    await replies.ready();
-    const dataDir = tempDir();
-    const first = new LoadAgent({ dataDir, url: broker.url, rate: 10 });
-    after(() => first.stop('SIGKILL'));
+    const { broker, contract, replies, dataDir } = await commandBed();
+    const first = await commandAgent(broker.url, dataDir);
     let agent = first;
-    await agent.msg('subscribed to commands');
     const sender = await mqtt.connectAsync(broker.url, { clientId: 'mes-cmd', reconnectPeriod: 0 });
     after(() => sender.endAsync(true));
     const start = JSON.stringify({ commandId: 'cmd-1', action: 'start', orderId: 'PO-1', product: 'widget', idealCycleTime: 1500, target: 100 });
@@ -92,9 +100,7 @@ describe('commands from the MES', () => {
     await replies.until(() => replies.messages.length >= 2, 20_000, 'two replies');
     // Across a restart, the command log still knows the id.
     await agent.stop('SIGKILL');
-    agent = new LoadAgent({ dataDir, url: broker.url, rate: 10 });
-    after(() => agent.stop('SIGKILL'));
-    await agent.msg('subscribed to commands');
+    agent = await commandAgent(broker.url, dataDir);
     await sender.publishAsync(commandTopic(ROOT, 'm1', 'job'), start, { qos: 1 });
     // The same command written differently (key order, spacing) is the same command...
     const reordered = JSON.stringify({ target: 100, idealCycleTime: 1500, product: 'widget', orderId: 'PO-1', action: 'start', commandId: 'cmd-1' }, null, 2);
@@ -114,14 +120,8 @@ describe('commands from the MES', () => {
   });
 
   it('applies a command that waited at the broker as of its issuedAt, and refuses one past its expiresAt', async () => {
-    const { broker, contract } = await mesTestBed();
-    const replies = new Collector(broker.url, REPLIES);
-    after(() => replies.close());
-    await replies.ready();
-    const dataDir = tempDir();
-    const first = new LoadAgent({ dataDir, url: broker.url, rate: 10 });
-    after(() => first.stop('SIGKILL'));
-    await first.msg('subscribed to commands');
+    const { broker, contract, replies, dataDir } = await commandBed();
+    const first = await commandAgent(broker.url, dataDir);
     // The agent goes away; its session (and subscription) stays at the broker, which keeps the commands.
     assert.equal(await first.stop('SIGTERM'), 0);
     const sender = await mqtt.connectAsync(broker.url, { clientId: 'mes-waited', reconnectPeriod: 0 });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, parseConfig, parseConfigSections } from '../../../config/loader.ts';
+import { ConfigError, parseConfigSections } from '../../../config/loader.ts';
 import { formatIssue } from '../../../config/issues.ts';
 import { BASE } from './base-config.ts';
+import { configProblems } from '../../helpers/config-problems.ts';
 
 
 const modbus = (id: string, connection: string) => `  - id: ${id}
@@ -13,15 +14,7 @@ const modbus = (id: string, connection: string) => `  - id: ${id}
     signals: { partCount: { tag: parts } }
 `;
 
-function problems(text: string, env: Record<string, string> = {}): string[] {
-  try {
-    parseConfig(text, '/etc/lineside/lineside.yaml', { env });
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.issues.map(formatIssue);
-  }
-  return [];
-}
+const problems = configProblems;
 
 describe('unknown keys', () => {
   it('suggests the close key at the same place', () => {

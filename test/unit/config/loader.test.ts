@@ -2,21 +2,13 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, parseConfig } from '../../../config/loader.ts';
-import { formatIssue } from '../../../config/issues.ts';
+import { parseConfig } from '../../../config/loader.ts';
 import { BASE } from './base-config.ts';
 import { tempDir } from '../../helpers/tmp.ts';
+import { configProblems } from '../../helpers/config-problems.ts';
 
 
-function problems(text: string, env: Record<string, string> = {}): string[] {
-  try {
-    parseConfig(text, '/etc/lineside/lineside.yaml', { env });
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
-    return err.issues.map(formatIssue);
-  }
-  return [];
-}
+const problems = configProblems;
 
 describe('config loader', () => {
   it('accepts a minimal file and fills defaults', () => {

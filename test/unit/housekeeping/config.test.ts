@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Registry } from 'prom-client';
-import { ConfigError, parseConfig } from '../../../config/loader.ts';
-import { formatIssue } from '../../../config/issues.ts';
+import { parseConfig } from '../../../config/loader.ts';
 import { buildHousekeeping } from '../../../agent/housekeeping/build.ts';
 import { captureLog } from '../../helpers/capture-log.ts';
+import { configProblems } from '../../helpers/config-problems.ts';
 
 const BASE = `agent: { id: a }
 location: { enterprise: e, site: s, area: a, line: l }
@@ -12,15 +12,7 @@ mqtt: { url: mqtt://127.0.0.1:1 }
 machines: [{ id: m1, driver: sim, idealCycleTime: 1s }]
 `;
 
-function problems(text: string): string[] {
-  try {
-    parseConfig(text, '/etc/lineside/lineside.yaml', { env: {} });
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.issues.map(formatIssue);
-  }
-  return [];
-}
+const problems = (text: string) => configProblems(text);
 
 describe('housekeeping configuration', () => {
   it('defaults to 03:30 daily, in the shift calendar\'s timezone, not at start, 15 minutes at most', () => {

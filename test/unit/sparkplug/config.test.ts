@@ -2,11 +2,11 @@
 // cannot break the topic namespace, and the machines filter cross-checked.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, parseConfig } from '../../../config/loader.ts';
-import { formatIssue } from '../../../config/issues.ts';
+import { parseConfig } from '../../../config/loader.ts';
 import { resolveSparkplug } from '../../../agent/destinations/sparkplug/device-config.ts';
 import { SPARKPLUG_DESTINATION, sparkplugSpec } from '../../../agent/destinations/sparkplug/sparkplug.ts';
 import { BASE } from '../config/base-config.ts';
+import { configProblems } from '../../helpers/config-problems.ts';
 
 const WITH_CREDS = BASE.replace('  url: mqtt://127.0.0.1:1883\n', '  url: mqtt://127.0.0.1:1883\n  username: agent\n  password: "${PW}"\n');
 
@@ -14,15 +14,7 @@ function parse(section: string, base = BASE) {
   return parseConfig(`${base}${section}`, '/etc/lineside/lineside.yaml', { env: { PW: 'pw-secret-1' } });
 }
 
-function problems(section: string): string[] {
-  try {
-    parse(section);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.issues.map(formatIssue);
-  }
-  return [];
-}
+const problems = (section: string) => configProblems(`${BASE}${section}`, { PW: 'pw-secret-1' });
 
 describe('sparkplug configuration', () => {
   it('is absent by default: no edge node', () => {

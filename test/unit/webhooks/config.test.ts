@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { ConfigError, parseConfig } from '../../../config/loader.ts';
-import { formatIssue } from '../../../config/issues.ts';
+import { parseConfig } from '../../../config/loader.ts';
 import { BASE } from '../config/base-config.ts';
+import { configProblems } from '../../helpers/config-problems.ts';
 
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 
@@ -13,15 +13,7 @@ function parse(webhooks: string, env: Record<string, string> = {}) {
   return parseConfig(`${BASE}webhooks:\n${webhooks}`, '/etc/lineside/lineside.yaml', { env });
 }
 
-function problems(webhooks: string, env: Record<string, string> = {}): string[] {
-  try {
-    parse(webhooks, env);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.issues.map(formatIssue);
-  }
-  return [];
-}
+const problems = (webhooks: string, env: Record<string, string> = {}) => configProblems(`${BASE}webhooks:\n${webhooks}`, env);
 
 describe('webhooks configuration', () => {
   it('takes secrets from the environment and fills the defaults', () => {

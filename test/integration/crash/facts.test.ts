@@ -50,7 +50,9 @@ describe('facts across kill -9', () => {
     const last = new AgentProcess(['run', '--config', file]);
     after(() => last.stop('SIGKILL'));
     await last.msg('connected to broker', 30_000);
-    await sleep(1500);
+    // The last run publishes live data of its own before it stops cleanly.
+    const before = mes.messages.length;
+    await mes.until(() => mes.messages.length >= before + 20, 30_000, 'live data from the last run');
     assert.equal(await last.stop('SIGTERM'), 0, last.stderr);
 
     // Everything committed and no longer in the outbox reached the subscriber.

@@ -195,7 +195,10 @@ ${machines}
     mes.client.on('message', onMessage);
     await mes.until(() => mes.messages.slice(from).filter((m) => m.topic.endsWith('/state')).length >= 8, 30_000, 'eight state changes');
     mes.client.off('message', onMessage);
-    await new Promise((r) => setTimeout(r, 1200)); // the last change's tile may still be on its way: collect what the view drew by then
+    // The last change's tile may still be on its way: wait until the view drew it (its lag is measured below).
+    const last = mes.messages.slice(from).filter((m) => m.topic.endsWith('/state')).at(-1)!;
+    const lastBody = last.json.data as { state: string; since: string };
+    await page.waitForFunction((id: string, state: string, since: string) => (globalThis as unknown as { drawn: Array<{ id: string; state: string; since: string }> }).drawn.some((d) => d.id === id && d.state === state && d.since === since), { timeout: 10_000 }, last.json.machine as string, lastBody.state, lastBody.since);
     const drawn = (await page.evaluate('window.drawn')) as Array<{ id: string; state: string; since: string; at: number }>;
     const lags: number[] = [];
     for (let i = from; i < mes.messages.length; i++) {

@@ -239,9 +239,14 @@ export class MachinePipeline {
     return this.#book.open;
   }
 
-  snapshot(): MachineSnapshot {
+  /** Downtime events still held (open, or recent enough for a late reason), uncopied: for reading only. */
+  heldDowntime(): readonly Readonly<Downtime>[] {
     const oldest = Math.min(this.#book.oldestStart(), this.#accounted - REISSUE_WINDOW);
-    const downtime = [...this.#downtime.values()].filter((d) => d.end === undefined || d.end >= oldest);
+    return [...this.#downtime.values()].filter((d) => d.end === undefined || d.end >= oldest);
+  }
+
+  snapshot(): MachineSnapshot {
+    const downtime = this.heldDowntime() as Downtime[];
     const snap: MachineSnapshot = {
       v: 1,
       evalTime: this.#evalTime,

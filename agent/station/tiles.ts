@@ -21,8 +21,8 @@ export function heldStops(s: TileSources, id: string): OpenStop[] {
   const mp = s.pipeline.pipeline?.machine(id);
   if (!mp) return [];
   return mp
-    .snapshot()
-    .downtime.map((d) => ({ eventId: d.id, state: d.state, start: d.start, end: d.end, reason: d.reason, assigned: d.assigned !== undefined, microStop: d.microStop }))
+    .heldDowntime()
+    .map((d) => ({ eventId: d.id, state: d.state, start: d.start, end: d.end, reason: d.reason, assigned: d.assigned !== undefined, microStop: d.microStop }))
     .sort((a, b) => b.start - a.start);
 }
 

@@ -2,7 +2,6 @@
 // was written for: a new contract kind or field arrives as a new migration, never as an edit of
 // an applied one. Applied under an advisory lock, so N instances starting at once migrate once.
 import type pg from 'pg';
-import { CONTRACT_RELEASE } from '../agent/contract/asyncapi.ts';
 
 export interface Migration {
   version: number;
@@ -199,5 +198,3 @@ export async function migrate(client: pg.ClientBase, schema: string): Promise<nu
   }
 }
 
-/** The contract release this build of the ingest validates against. */
-export const VALIDATES_CONTRACT = CONTRACT_RELEASE;

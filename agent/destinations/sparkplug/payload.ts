@@ -24,8 +24,6 @@ export const DataType = {
 } as const;
 export type DataTypeId = (typeof DataType)[keyof typeof DataType];
 
-export const DATATYPE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(DataType).map(([k, v]) => [v, k]));
-
 export type MetricValue = number | boolean | string | null;
 
 export interface SpMetric {

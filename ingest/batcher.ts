@@ -3,6 +3,7 @@
 // batches are in flight. A database outage keeps the batch and retries it (nothing acked, so the
 // broker stops sending at Receive Maximum); a batch the database refuses for its data is split
 // until the one message at fault is found, and that one is quarantined with the database's reason.
+import { setTimeout as wait } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Item, Store, WriteResult } from './store.ts';
 
@@ -34,6 +35,8 @@ export class Batcher {
   #running = 0;
   #dbDown = false;
   #stopping = false;
+  /** Cuts short the back-off between retries when the batcher is abandoned. */
+  readonly #abandoned = new AbortController();
   readonly #idle = new Set<() => void>();
 
   constructor(o: BatcherOptions, writer: Store, log: Logger, stats: BatchStats) {
@@ -87,7 +90,7 @@ export class Batcher {
         if (!this.#dbDown) this.#log.error({ err: (err as Error).message, code: (err as { code?: string }).code }, 'database write failed; retrying the batch (nothing is acknowledged until it commits)');
         this.#dbDown = true;
         this.#stats.onDbState(false);
-        await new Promise((r) => setTimeout(r, delay));
+        await wait(delay, undefined, { signal: this.#abandoned.signal }).catch(() => {});
         delay = Math.min(delay * 2, 5000);
       }
     }
@@ -137,6 +140,7 @@ export class Batcher {
   /** Abandons retries: whatever is unacknowledged is redelivered to the next instance. */
   abandon(): void {
     this.#stopping = true;
+    this.#abandoned.abort();
     if (this.#timer) clearTimeout(this.#timer);
   }
 }

@@ -63,15 +63,34 @@ describe('ingest batcher', () => {
     assert.deepEqual(acks, ['a', 'b', 'c']);
   });
 
+  it('abandon() cuts short the back-off between retries: a stop does not wait for it', async () => {
+    const store = new FakeStore();
+    store.failures.push(() => dbError('57P01', 'terminating connection'));
+    let failures = 0;
+    let third!: () => void;
+    const thirdFailure = new Promise<void>((r) => (third = r));
+    const b = new Batcher({ maxRows: 10, maxDelayMs: 1, concurrency: 1 }, store, log, { onBatch: () => {}, onDbState: (up) => up || ++failures !== 3 || third() });
+    const acks: string[] = [];
+    b.push(item('a', acks));
+    await thirdFailure; // the back-off is now 400 ms
+    const t0 = performance.now();
+    b.abandon();
+    await b.drain();
+    assert.ok(performance.now() - t0 < 300, `drained ${Math.round(performance.now() - t0)} ms after abandon()`);
+    assert.deepEqual(acks, [], 'nothing acknowledged');
+  });
+
   it('retries a batch while the database is down, acknowledging nothing until it commits', async () => {
     const store = new FakeStore();
     let down = 2;
     store.failures.push(() => (down-- > 0 ? dbError('57P01', 'terminating connection') : undefined));
     const acks: string[] = [];
-    const b = new Batcher({ maxRows: 10, maxDelayMs: 1, concurrency: 1 }, store, log, stats);
+    let failed!: () => void;
+    const firstFailure = new Promise<void>((r) => (failed = r));
+    const b = new Batcher({ maxRows: 10, maxDelayMs: 1, concurrency: 1 }, store, log, { onBatch: () => {}, onDbState: (up) => up || failed() });
     b.push(item('a', acks));
     b.push(item('b', acks));
-    await new Promise((r) => setTimeout(r, 50));
+    await firstFailure;
     assert.equal(b.dbUp, false);
     assert.deepEqual(acks, []);
     await b.drain();

@@ -8,18 +8,12 @@ import { after, describe, it } from 'node:test';
 import { E } from '../../../agent/errors.ts';
 import { writeAgentConfig } from '../../helpers/agent-config.ts';
 import { AgentProcess } from '../../helpers/agent-process.ts';
-import { tempDir } from '../../helpers/tmp.ts';
-import { newSecret } from './bed.ts';
+import { httpsReceiver } from './bed.ts';
 import { lost, readLedger } from './ledger.ts';
-import { makeReceiverPki, Receiver } from './receiver.ts';
 
 describe('webhooks in the running agent', () => {
   it('delivers signed messages from `lineside run`, loses nothing across a kill -9 during a receiver outage', async () => {
-    const dir = tempDir();
-    const pki = makeReceiverPki(dir);
-    const secret = newSecret();
-    const receiver = await Receiver.startHttps(pki, [secret]);
-    after(() => receiver.close());
+    const { dir, pki, secret, receiver } = await httpsReceiver();
     const file = writeAgentConfig({
       dir,
       id: 'wh-agent',

@@ -7,11 +7,23 @@ import type { EventKind, MachineEvent } from '../../../agent/events.ts';
 import { Outbox } from '../../../agent/outbox/outbox.ts';
 import { WebhookDestination, webhookSpec } from '../../../agent/destinations/webhook/webhook.ts';
 import { captureLog, type CapturedLog } from '../../helpers/capture-log.ts';
+import { tempDir } from '../../helpers/tmp.ts';
+import { makeReceiverPki, Receiver } from './receiver.ts';
 
 export const AGENT_ID = 'edge-1';
 
 export function newSecret(bytes = 32): string {
   return `whsec_${randomBytes(bytes).toString('base64')}`;
+}
+
+/** A receiver behind HTTPS with a certificate of its own CA, and a secret it verifies: `pki.ca` is what an agent trusts. Closed after the test. */
+export async function httpsReceiver(): Promise<{ dir: string; pki: { ca: string; cert: string; key: string }; secret: string; receiver: Receiver }> {
+  const dir = tempDir();
+  const pki = makeReceiverPki(dir);
+  const secret = newSecret();
+  const receiver = await Receiver.startHttps(pki, [secret]);
+  after(() => receiver.close());
+  return { dir, pki, secret, receiver };
 }
 
 export interface Bed {

@@ -4,22 +4,16 @@
 // sends them again.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { E } from '../../../agent/errors.ts';
 import { EXIT } from '../../../agent/cli/exit-codes.ts';
 import { writeAgentConfig } from '../../helpers/agent-config.ts';
 import { runCli } from '../../helpers/cli.ts';
-import { tempDir } from '../../helpers/tmp.ts';
-import { ev, newSecret, startBed, until } from './bed.ts';
-import { makeReceiverPki, Receiver } from './receiver.ts';
+import { ev, httpsReceiver, startBed, until } from './bed.ts';
 
 describe('webhook dead letters', () => {
   it('a 400 is a dead letter with a short reason; `lineside dead-letters resend` delivers it once the receiver is fixed', async () => {
-    const dir = tempDir();
-    const pki = makeReceiverPki(dir);
-    const secret = newSecret();
-    const receiver = await Receiver.startHttps(pki, [secret]);
-    after(() => receiver.close());
+    const { dir, pki, secret, receiver } = await httpsReceiver();
     // The receiver does not know press-9 yet, and says so at length.
     const refusal = `{"error":"unknown machine press-9","detail":"${'x'.repeat(50_000)}"}`;
     receiver.policy = (d) => (d.machine === 'press-9' ? { status: 400, headers: { 'content-type': 'application/json' }, body: refusal } : { status: 200 });

@@ -5,9 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { E } from '../../../agent/errors.ts';
-import { tempDir } from '../../helpers/tmp.ts';
-import { ev, newSecret, produce, startBed, until } from './bed.ts';
-import { makeReceiverPki, Receiver } from './receiver.ts';
+import { ev, httpsReceiver, produce, startBed, until } from './bed.ts';
 
 const RATE = 50;
 const REPLAY_RATE = 40;
@@ -15,11 +13,7 @@ const RETRY = { min: 100, max: 800 };
 
 describe('webhook receiver outage', () => {
   it('delivers everything after the receiver comes back: backlog paced with replay: true, live at once, lanes in seq order', async () => {
-    const dir = tempDir();
-    const pki = makeReceiverPki(dir);
-    const secret = newSecret();
-    const receiver = await Receiver.startHttps(pki, [secret]);
-    after(() => receiver.close());
+    const { dir, pki, secret, receiver } = await httpsReceiver();
     const bed = await startBed(dir, [
       { name: 'cmms', url: receiver.url, secrets: [secret], tls: { ca: pki.ca }, replayRate: REPLAY_RATE, timeout: '2s', retry: { min: `${RETRY.min}ms`, max: `${RETRY.max}ms` } },
     ]);

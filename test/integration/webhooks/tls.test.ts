@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { E } from '../../../agent/errors.ts';
 import { tempDir } from '../../helpers/tmp.ts';
-import { ev, newSecret, startBed, until } from './bed.ts';
-import { makeReceiverPki, makeSelfSigned, Receiver } from './receiver.ts';
+import { ev, httpsReceiver, newSecret, startBed, until } from './bed.ts';
+import { makeSelfSigned, Receiver } from './receiver.ts';
 
 describe('webhook TLS', () => {
   it('refuses a self-signed receiver unless its certificate is configured as tls.ca', async () => {
@@ -33,11 +33,7 @@ describe('webhook TLS', () => {
   });
 
   it('delivers to an unverified receiver with tls.insecure, and warns at start', async () => {
-    const dir = tempDir();
-    const pki = makeReceiverPki(dir);
-    const secret = newSecret();
-    const receiver = await Receiver.startHttps(pki, [secret]);
-    after(() => receiver.close());
+    const { dir, secret, receiver } = await httpsReceiver();
     const bed = await startBed(dir, [{ name: 'lab', url: receiver.url, secrets: [secret], tls: { insecure: true } }]);
     const [seq] = bed.emit([ev(1, 'oee')]);
     await receiver.waitForSeqs([seq!]);

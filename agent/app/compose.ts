@@ -45,7 +45,7 @@ export interface ComposeOptions {
   now?: () => number;
 }
 
-export function composeAgent(loaded: LoadedConfig, log: Logger, opts: ComposeOptions = {}): Agent {
+export async function composeAgent(loaded: LoadedConfig, log: Logger, opts: ComposeOptions = {}): Promise<Agent> {
   const { config } = loaded;
   const registry = createRegistry(config.agent.id);
   const incidents = new Incidents(log, opts.now);
@@ -68,7 +68,7 @@ export function composeAgent(loaded: LoadedConfig, log: Logger, opts: ComposeOpt
     },
     assignDowntimeReason: (...a) => pipeline.assignDowntimeReason(...a),
   };
-  const out = buildStoreAndForward(config, loaded.hash, log, target, opts.now, incidents);
+  const out = await buildStoreAndForward(config, loaded.hash, log, target, opts.now, incidents);
   // Pipeline events go to the outbox (durable, then MQTT); the debug log of events stays.
   const events = new LoggingEventSink(log.child({ component: 'events' }));
   const sink: TransactionalSink = {

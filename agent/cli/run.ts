@@ -16,7 +16,7 @@ export function registerRun(program: Command): void {
       checkDataDirOrExit(opts.config, loaded.config.agent.dataDir);
       const level = (cmd.optsWithGlobals().logLevel as LevelWithSilent | undefined) ?? loaded.config.agent.logLevel;
       const log = createLogger({ level });
-      const agent = composeAgent(loaded, log);
+      const agent = await composeAgent(loaded, log);
       const timeout = loaded.config.agent.shutdownTimeout;
       let stopping = false;
       const stop = (signal: NodeJS.Signals) => {

@@ -95,7 +95,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       stops.push(() => ingest.stop());
       central = ingest.file;
     }
-    const agent = composeAgent(loaded, log, { now });
+    const agent = await composeAgent(loaded, log, { now });
     await agent.runtime.start();
     stops.push(() => agent.runtime.stop(loaded.config.agent.shutdownTimeout));
 

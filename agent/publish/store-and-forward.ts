@@ -10,9 +10,7 @@ import { VERSION } from '../version.ts';
 import { CommandHandler } from '../commands/handler.ts';
 import { Outbox } from '../outbox/outbox.ts';
 import { MQTT_DESTINATION, Publisher } from './publisher.ts';
-import { WebhookDestination, webhookSpec } from '../destinations/webhook/webhook.ts';
-import { SparkplugDestination, sparkplugSpec } from '../destinations/sparkplug/sparkplug.ts';
-import { resolveSparkplug } from '../destinations/sparkplug/device-config.ts';
+import type { SparkplugDestination } from '../destinations/sparkplug/sparkplug.ts';
 
 export interface StoreAndForward {
   outbox: Outbox;
@@ -26,20 +24,28 @@ export interface StoreAndForward {
   components: Component[];
 }
 
-export function buildStoreAndForward(config: LinesideConfig, configHash: string, log: Logger, target: CommandTarget, now?: () => number, incidents?: Incidents): StoreAndForward {
-  const spb = config.sparkplug?.enabled ? resolveSparkplug(config) : undefined;
+/**
+ * Webhooks and Sparkplug are imported only when configured: each pulls in modules (http/https with
+ * undici, protobufjs) that an agent without them would carry for nothing (bench/footprint.ts).
+ */
+export async function buildStoreAndForward(config: LinesideConfig, configHash: string, log: Logger, target: CommandTarget, now?: () => number, incidents?: Incidents): Promise<StoreAndForward> {
+  const wh = config.webhooks.length ? await import('../destinations/webhook/webhook.ts') : undefined;
+  const sp = config.sparkplug?.enabled
+    ? { ...(await import('../destinations/sparkplug/sparkplug.ts')), ...(await import('../destinations/sparkplug/device-config.ts')) }
+    : undefined;
+  const spb = sp?.resolveSparkplug(config);
   const outbox = new Outbox({
     dataDir: config.agent.dataDir,
     synchronous: config.buffer.synchronous,
     commitInterval: config.buffer.commitInterval,
     maxBytes: config.buffer.maxBytes,
     maxAge: config.buffer.maxAge,
-    destinations: [{ name: MQTT_DESTINATION, strict: config.mqtt.ordering === 'strict' }, ...config.webhooks.map(webhookSpec), ...(spb ? [sparkplugSpec(spb)] : [])],
+    destinations: [{ name: MQTT_DESTINATION, strict: config.mqtt.ordering === 'strict' }, ...(wh ? config.webhooks.map(wh.webhookSpec) : []), ...(sp && spb ? [sp.sparkplugSpec(spb)] : [])],
     log,
     ...(now ? { now } : {}),
   });
   const publisher = new Publisher({ config: config.mqtt, agentId: config.agent.id, root: config.location, outbox, log, version: VERSION, configHash, ...(now ? { now } : {}), ...(incidents ? { incidents } : {}) });
-  const webhooks = config.webhooks.map((w) => new WebhookDestination({ config: w, agentId: config.agent.id, outbox, log, ...(now ? { now } : {}), ...(incidents ? { incidents } : {}) }));
+  const webhooks = (wh ? config.webhooks : []).map((w) => new wh!.WebhookDestination({ config: w, agentId: config.agent.id, outbox, log, ...(now ? { now } : {}), ...(incidents ? { incidents } : {}) }));
   const commands = new CommandHandler({
     root: config.location,
     machines: config.machines.map((m) => m.id),
@@ -53,6 +59,6 @@ export function buildStoreAndForward(config: LinesideConfig, configHash: string,
     ...(now ? { now } : {}),
   });
   // After the commands it feeds (DCMD), so it stops first: NDEATH goes out while everything still runs.
-  const sparkplug = spb && new SparkplugDestination({ settings: spb, machines: config.machines, dataDir: config.agent.dataDir, agentId: config.agent.id, version: VERSION, outbox, commands, log, ...(now ? { now } : {}), ...(incidents ? { incidents } : {}) });
+  const sparkplug = sp && spb && new sp.SparkplugDestination({ settings: spb, machines: config.machines, dataDir: config.agent.dataDir, agentId: config.agent.id, version: VERSION, outbox, commands, log, ...(now ? { now } : {}), ...(incidents ? { incidents } : {}) });
   return { outbox, publisher, commands, ...(sparkplug ? { sparkplug } : {}), destinations: [publisher, ...webhooks, ...(sparkplug ? [sparkplug] : [])], components: [outbox, publisher, ...webhooks, commands, ...(sparkplug ? [sparkplug] : [])] };
 }

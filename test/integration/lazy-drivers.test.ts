@@ -44,8 +44,8 @@ function packagesIn(file: string): Set<string> {
 const isOpcua = (p: string) => p === 'node-opcua' || p.startsWith('node-opcua-');
 const dir = tempDir('lineside-lazy-');
 
-/** `lineside run` with the recorder until `ready` shows in its log, then SIGTERM; the packages it loaded. */
-async function agentPackages(name: string, machines: string, ready: (l: Record<string, unknown>) => boolean): Promise<Set<string>> {
+/** `lineside run` with the recorder until `ready` shows in its log, then SIGTERM; the module URLs it loaded. */
+async function agentModules(name: string, machines: string, ready: (l: Record<string, unknown>) => boolean): Promise<string> {
   const file = writeAgentConfig({ id: name, body: `machines:\n${machines}` });
   const loaded = join(dir, `${name}.modules`);
   const agent = new JsonLogProcess(['--import', RECORDER, BIN, 'run', '--config', file], { LINESIDE_LOADED_MODULES: loaded });
@@ -54,7 +54,12 @@ async function agentPackages(name: string, machines: string, ready: (l: Record<s
   } finally {
     assert.equal(await agent.stop('SIGTERM'), 0, agent.stderr);
   }
-  return packagesIn(loaded);
+  return loaded;
+}
+
+/** As agentModules, the npm packages among them. */
+async function agentPackages(name: string, machines: string, ready: (l: Record<string, unknown>) => boolean): Promise<Set<string>> {
+  return packagesIn(await agentModules(name, machines, ready));
 }
 
 describe('driver and verb stacks load on demand', () => {
@@ -81,10 +86,16 @@ describe('driver and verb stacks load on demand', () => {
     tags: [{ name: parts, area: holding, address: 0, type: uint32 }]
     signals: { partCount: { tag: parts } }
 `;
-    const packages = await agentPackages('modbus-only', machine, (l) => l.msg === 'machine connected' && l.machine === 'press');
+    const modules = await agentModules('modbus-only', machine, (l) => l.msg === 'machine connected' && l.machine === 'press');
+    const packages = packagesIn(modules);
     assert.ok(packages.has('modbus-serial'), 'the Modbus driver was loaded');
     assert.deepEqual([...packages].filter(isOpcua), []);
     assert.ok(!packages.has('aedes'), 'the demo broker is not part of `run`');
+    // Destinations that are not configured stay unloaded too.
+    const urls = readFileSync(modules, 'utf8').split('\n');
+    assert.ok(urls.some((u) => u.includes('/agent/publish/publisher.ts')), 'the recorder sees the agent modules');
+    assert.deepEqual(urls.filter((u) => /\/agent\/destinations\/(webhook|sparkplug)\//.test(u)), []);
+    assert.ok(!packages.has('protobufjs'), 'no Sparkplug, no protobufjs');
   });
 
   it('an OPC UA machine does load node-opcua (the recorder sees it)', async () => {

@@ -2,8 +2,7 @@
 // redirects (node's client never follows them), at most a few KB of the answer read. Whatever
 // the receiver does — a huge body, a reply that never ends, a bogus header — the attempt ends
 // with an Outcome and never throws.
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { judgeStatus, parseRetryAfter } from './retry-policy.ts';
 
@@ -19,6 +18,11 @@ export interface PostTarget {
   maxSockets: number;
   tls?: { ca?: string; cert?: string; key?: string; insecure: boolean; servername?: string };
 }
+
+// Not ES module imports: those read every export of node:http, whose lazy WebSocket getters then load
+// undici and web streams that nothing here uses (see agent/http/server.ts).
+const { Agent: HttpAgent, request: httpRequest } = process.getBuiltinModule('node:http');
+const { Agent: HttpsAgent, request: httpsRequest } = process.getBuiltinModule('node:https');
 
 const STALE = Symbol('stale keep-alive socket');
 
@@ -40,10 +44,10 @@ export class HttpPoster {
   #agentFor(): http.Agent {
     if (this.#agent) return this.#agent;
     const common = { keepAlive: true, maxSockets: this.#t.maxSockets };
-    if (this.#url.protocol !== 'https:') return (this.#agent = new http.Agent(common));
+    if (this.#url.protocol !== 'https:') return (this.#agent = new HttpAgent(common));
     const t = this.#t.tls;
     const read = (f: string | undefined) => (f === undefined ? undefined : readFileSync(f));
-    return (this.#agent = new https.Agent({
+    return (this.#agent = new HttpsAgent({
       ...common,
       rejectUnauthorized: !t?.insecure,
       ...(t?.ca ? { ca: read(t.ca) } : {}),
@@ -75,10 +79,10 @@ export class HttpPoster {
     }
     if (signal.aborted) return Promise.resolve({ kind: 'retry', reason: 'aborted' });
     return new Promise<Outcome | typeof STALE>((resolve) => {
-      const mod = this.#url.protocol === 'https:' ? https : http;
+      const request = this.#url.protocol === 'https:' ? httpsRequest : httpRequest;
       let req: http.ClientRequest;
       try {
-        req = mod.request(this.#url, { method: 'POST', agent, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } });
+        req = request(this.#url, { method: 'POST', agent, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } });
       } catch (err) {
         resolve({ kind: 'retry', reason: (err as Error).message });
         return;

@@ -44,7 +44,7 @@ machines:
     const real0 = Date.now();
     const now = () => T0 + (Date.now() - real0) * SPEED;
     const cap = captureLog('warn');
-    const agent = composeAgent(loaded, cap.log, { now });
+    const agent = await composeAgent(loaded, cap.log, { now });
     after(() => agent.runtime.stop(5000));
     await agent.runtime.start();
     const base = `http://127.0.0.1:${agent.http!.port}`;

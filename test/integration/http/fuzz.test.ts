@@ -27,7 +27,7 @@ machines:
   - { id: press-1, driver: sim, idealCycleTime: 1s, pollInterval: 200ms }
 `;
     const cap = captureLog('warn');
-    const agent = composeAgent(parseConfig(text, join(dir, 'lineside.yaml')), cap.log);
+    const agent = await composeAgent(parseConfig(text, join(dir, 'lineside.yaml')), cap.log);
     after(() => agent.runtime.stop(5000));
     await agent.runtime.start();
     const port = agent.http!.port;

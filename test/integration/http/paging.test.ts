@@ -37,7 +37,7 @@ interface Page { status: number; items: Array<Record<string, unknown>>; next: st
 
 describe('read API pages (limit, cursor, next, Link)', () => {
   let base = '';
-  let agent: ReturnType<typeof composeAgent> | undefined;
+  let agent: Awaited<ReturnType<typeof composeAgent>> | undefined;
   // Hooks run in the order given: the agent stops before its directory goes.
   after(() => agent?.runtime.stop(5000));
   const dir = tempDir();
@@ -52,7 +52,7 @@ machines:
   - { id: m2, driver: sim, idealCycleTime: 1s, pollInterval: 10s }
   - { id: m3, driver: sim, idealCycleTime: 1s, pollInterval: 10s }
 `;
-    agent = composeAgent(parseConfig(text, join(dir, 'lineside.yaml')), captureLog('warn').log);
+    agent = await composeAgent(parseConfig(text, join(dir, 'lineside.yaml')), captureLog('warn').log);
     await agent.runtime.start();
     base = `http://127.0.0.1:${agent.http!.port}`;
   });

@@ -18,7 +18,7 @@ http: { enabled: false }
 shifts: { timezone: Europe/Berlin }
 machines: [{ id: m1, driver: sim, idealCycleTime: 1s }]
 `;
-    const agent = composeAgent(parseConfig(text, join(dir, 'lineside.yaml')), captureLog('warn').log);
+    const agent = await composeAgent(parseConfig(text, join(dir, 'lineside.yaml')), captureLog('warn').log);
     after(() => agent.runtime.stop(5000));
     const housekeeping = () => [...getTasks().values()].filter((t) => t.name?.startsWith('housekeeping:')).map((t) => t.name).sort();
     assert.deepEqual(housekeeping(), [], 'composing does nothing yet');

@@ -11,10 +11,10 @@ import { ERRORS } from '../../../agent/errors.ts';
 const doc = openApiDocument() as { openapi: string; paths: Record<string, Record<string, { operationId: string; responses: Record<string, { content?: Record<string, { schema: { properties?: { error?: { properties?: { code?: unknown } } } } }> }> }>> };
 
 describe('OpenAPI document of the local HTTP API', () => {
-  it('documents exactly the routes the composed agent serves', () => {
+  it('documents exactly the routes the composed agent serves', async () => {
     // Constructors do no I/O: composing without starting gives the router with every route.
     const loaded = parseConfig('agent: { id: a }\nlocation: { enterprise: e, site: s, area: a, line: l }\nmqtt: { url: mqtt://127.0.0.1:1 }\nmachines: [{ id: m1, driver: sim, idealCycleTime: 1s }]\n', '/tmp/x.yaml');
-    const agent = composeAgent(loaded, pino({ level: 'silent' }));
+    const agent = await composeAgent(loaded, pino({ level: 'silent' }));
     const served = agent.http!.router.routes().sort();
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)).sort();
     assert.deepEqual(served, documented);

@@ -17,6 +17,13 @@ export interface MachineEvent {
   body: Record<string, unknown>;
 }
 
+/**
+ * Where a body may carry its own JSON text, made with it (non-enumerable: the body still reads as
+ * its plain fields). The outbox stores that text instead of stringifying the body again; telemetry,
+ * a key per tag, writes it in one pass (agent/pipeline/telemetry.ts).
+ */
+export const BODY_JSON = Symbol('lineside.body-json');
+
 /** Where the pipeline puts events. The outbox implements it: durable with its next group commit. */
 export interface EventSink {
   /**

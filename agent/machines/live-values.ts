@@ -11,12 +11,10 @@ export interface MachineLive {
 }
 
 export class LiveValues implements MachineSink {
-  #machines = new Map<string, MachineLive>();
+  #machines = new Map<string, Machine>();
 
   readings(machine: string, readings: Reading[]): void {
-    const m = this.#get(machine);
-    for (const r of readings) m.tags[r.tag] = r;
-    m.readings += readings.length;
+    this.#get(machine).take(readings);
   }
 
   link(machine: string, status: Readonly<LinkStatus>): void {
@@ -27,10 +25,57 @@ export class LiveValues implements MachineSink {
     return this.#machines.get(machine);
   }
 
-  #get(machine: string): MachineLive {
+  #get(machine: string): Machine {
     let m = this.#machines.get(machine);
-    if (!m) this.#machines.set(machine, (m = { tags: {}, readings: 0 }));
+    if (!m) this.#machines.set(machine, (m = new Machine()));
     return m;
+  }
+}
+
+interface Slot {
+  tag: string;
+  reading: Reading;
+}
+
+/**
+ * One machine's latest readings, a slot per tag updated in place. `tags` is built when a view
+ * asks for it (now and then), not kept up to date on every poll.
+ */
+class Machine implements MachineLive {
+  link?: Readonly<LinkStatus>;
+  readings = 0;
+  /** Slots in the order their tags first came. */
+  #slots: Slot[] = [];
+  #byTag = new Map<string, Slot>();
+  /** The slot of each reading of the last poll: a machine's polls come in the same order, so most need no lookup. */
+  #hint: Slot[] = [];
+
+  get tags(): Record<string, Reading> {
+    const tags: Record<string, Reading> = {};
+    for (const s of this.#slots) tags[s.tag] = s.reading;
+    return tags;
+  }
+
+  take(readings: Reading[]): void {
+    const hint = this.#hint;
+    for (let i = 0; i < readings.length; i++) {
+      const r = readings[i]!;
+      const s = hint[i];
+      if (s !== undefined && s.tag === r.tag) s.reading = r;
+      else hint[i] = this.#slot(r);
+    }
+    this.readings += readings.length;
+  }
+
+  #slot(r: Reading): Slot {
+    let s = this.#byTag.get(r.tag);
+    if (s) s.reading = r;
+    else {
+      s = { tag: r.tag, reading: r };
+      this.#byTag.set(r.tag, s);
+      this.#slots.push(s);
+    }
+    return s;
   }
 }
 

@@ -15,7 +15,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Component } from '../lifecycle/component.ts';
-import type { MachineEvent, TransactionalSink } from '../events.ts';
+import { BODY_JSON, type MachineEvent, type TransactionalSink } from '../events.ts';
 import type { Logger } from '../log.ts';
 import { MAX_PRIORITY, PRIORITY, REPORT_PRIORITY, ROW_OVERHEAD, dropForSpace, dropFromMemory, dropOlderThan, type PendingRow } from './bounds.ts';
 import { CommandLog } from './command-log.ts';
@@ -215,7 +215,9 @@ export class Outbox implements TransactionalSink, Component, RowSource {
     for (const e of events) {
       let body: string;
       try {
-        body = JSON.stringify(e.body);
+        // A body that came with its JSON (telemetry writes it in one pass) is not stringified again.
+        const json = (e.body as { [BODY_JSON]?: unknown })[BODY_JSON];
+        body = typeof json === 'string' ? json : JSON.stringify(e.body);
         if (typeof body !== 'string' || body[0] !== '{') throw new TypeError('body is not an object');
       } catch (err) {
         // A body that cannot be serialised is a bug upstream; it must not stop the other events.

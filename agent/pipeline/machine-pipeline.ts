@@ -258,11 +258,14 @@ export class MachinePipeline {
       closed: this.#book.closed,
       downtime,
       lastLive: this.#lastLive,
-      telemetry: this.#telemetry.snapshot(),
+      // Set after the clone, in this place among the keys: the telemetry snapshot is a fresh object already, and with a key per tag the costliest to clone.
+      telemetry: undefined as unknown as TelemetrySnapshot,
     };
     if (this.#lastIncrease !== undefined) snap.lastIncrease = this.#lastIncrease;
     if (this.#job) snap.job = this.#job;
-    return structuredClone(snap);
+    const copy = structuredClone(snap);
+    copy.telemetry = this.#telemetry.snapshot();
+    return copy;
   }
 
   // --- time -------------------------------------------------------------------------------
@@ -462,11 +465,8 @@ export class MachinePipeline {
   }
 
   #sendTelemetry(ts: number): void {
-    const due = this.#telemetry.due(ts);
-    if (!due.length) return;
-    const out: Record<string, unknown> = {};
-    for (const [tag, v] of due) out[tag] = { value: v.value, quality: v.quality, ts: iso(v.ts) };
-    this.#emit('telemetry', SCHEMA.telemetry, ts, { values: out });
+    const body = this.#telemetry.body(ts);
+    if (body) this.#emit('telemetry', SCHEMA.telemetry, ts, body);
   }
 
   #emit(kind: EventKind, schema: string, ts: number, body: Record<string, unknown>): void {

@@ -4,6 +4,8 @@
 // the latest value goes out when the interval is up. A change of quality is never folded: a tag
 // turning bad (a lost link) or good again goes out with the reading that shows it.
 import type { Quality, Reading, Value } from '../../drivers/driver.ts';
+import { iso } from './downtime.ts';
+import { BODY_JSON } from '../events.ts';
 
 export interface TelemetryValue {
   value: Value;
@@ -15,6 +17,49 @@ export interface TelemetrySnapshot {
   lastSent: Record<string, number>;
 }
 
+
+/** One tag's state, kept in place from poll to poll (a poll changes fields, allocates no entry). */
+interface Slot {
+  tag: string;
+  /** The latest value; the reading itself, not a copy: drivers hand over fresh readings and never change them. */
+  v: TelemetryValue | undefined;
+  lastSent: number | undefined;
+  sentQuality: Quality | undefined;
+  /** `"tag":{"value":` as JSON.stringify writes it, and with the comma before it. */
+  key: string;
+  nextKey: string;
+  /**
+   * A name an object orders by its own rules (an array index goes first, `__proto__` is no own
+   * key): a message with one is built as the object graph so that it comes out as it always did.
+   */
+  odd: boolean;
+}
+
+/**
+ * What follows a value: its quality and timestamp, then the end of the tag's object. Kept for
+ * recent timestamps: a poll's readings share a few (one per request).
+ */
+class Tails {
+  #at = new Float64Array(16).fill(Number.NaN);
+  #good: string[] = new Array<string>(16).fill('');
+  #bad: string[] = new Array<string>(16).fill('');
+  #uncertain: string[] = new Array<string>(16).fill('');
+
+  /** Undefined for anything but the three qualities. */
+  get(t: number, q: Quality): string | undefined {
+    const i = t & 15;
+    if (this.#at[i] !== t) {
+      // A timestamp iso() cannot write throws here, as it always did.
+      const time = iso(t);
+      this.#good[i] = `,"quality":"good","ts":"${time}"}`;
+      this.#bad[i] = `,"quality":"bad","ts":"${time}"}`;
+      this.#uncertain[i] = `,"quality":"uncertain","ts":"${time}"}`;
+      this.#at[i] = t;
+    }
+    return q === 'good' ? this.#good[i] : q === 'bad' ? this.#bad[i] : q === 'uncertain' ? this.#uncertain[i] : undefined;
+  }
+}
+
 export class TelemetryThrottle {
   #interval: number;
   /**
@@ -23,49 +68,156 @@ export class TelemetryThrottle {
    */
   #slack: number;
   #tags: Set<string> | undefined;
-  #latest = new Map<string, TelemetryValue>();
-  /** #latest's tags in order, rebuilt only when a new tag appears (a machine's tags rarely change). */
-  #order: string[] = [];
-  #lastSent: Map<string, number>;
-  #sentQuality = new Map<string, Quality>();
+  #slots = new Map<string, Slot>();
+  /** Slots with a value, in tag order; rebuilt only when a new tag appears (a machine's tags rarely change). */
+  #order: Slot[] = [];
+  /** Slots once sent, in the order they were first sent (the snapshot's order), and an object with their names as keys. */
+  #sent: Slot[] = [];
+  #keys: Record<string, number> | undefined;
+  /** The slots due in the current call, first (as many as #take says); kept at its size, so no poll grows it again. */
+  #due: Slot[] = [];
+  /** The slot of each reading of the last offer: a machine's polls come in the same order, so most need no lookup. */
+  #hint: Slot[] = [];
+  #tails = new Tails();
 
   constructor(interval: number, tags: string[] | undefined, pollInterval: number, snapshot?: TelemetrySnapshot) {
     this.#interval = interval;
     this.#slack = Math.min(interval, pollInterval) / 2;
     this.#tags = tags ? new Set(tags) : undefined;
-    this.#lastSent = new Map(Object.entries(snapshot?.lastSent ?? {}));
+    for (const [tag, at] of Object.entries(snapshot?.lastSent ?? {})) {
+      const s = this.#slot(tag);
+      s.lastSent = at;
+      this.#sent.push(s);
+    }
   }
 
   snapshot(): TelemetrySnapshot {
-    return { lastSent: Object.fromEntries(this.#lastSent) };
+    // Copying an object that has the keys already and setting them is several times faster than
+    // adding a key per tag to an empty one; the keys come out in the same order.
+    this.#keys ??= Object.fromEntries(this.#sent.map((s) => [s.tag, 0]));
+    const lastSent: Record<string, number> = { ...this.#keys };
+    for (const s of this.#sent) lastSent[s.tag] = s.lastSent!;
+    return { lastSent };
   }
 
   offer(readings: Reading[]): void {
-    for (const r of readings) {
-      if (this.#tags && !this.#tags.has(r.tag)) continue;
-      if (!this.#latest.has(r.tag)) this.#order = [];
-      // The reading itself, not a copy: drivers hand over fresh readings and never change them.
-      this.#latest.set(r.tag, r);
+    let added = false;
+    const hint = this.#hint;
+    for (let i = 0; i < readings.length; i++) {
+      const r = readings[i]!;
+      let s = hint[i];
+      if (s === undefined || s.tag !== r.tag) {
+        if (this.#tags && !this.#tags.has(r.tag)) continue;
+        s = this.#slots.get(r.tag) ?? this.#slot(r.tag);
+        hint[i] = s;
+      }
+      if (!s.v) added = true;
+      s.v = r;
     }
-    if (this.#order.length !== this.#latest.size) this.#order = [...this.#latest.keys()].sort();
+    if (added) this.#order = [...this.#slots.values()].filter((s) => s.v).sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
   }
 
   /** The link is lost: every tag's value is unknown from `ts` on (and due, its quality changed). */
   lost(ts: number): void {
-    for (const [tag, v] of this.#latest) if (v.quality !== 'bad') this.#latest.set(tag, { value: null, quality: 'bad', ts });
+    for (const s of this.#slots.values()) if (s.v && s.v.quality !== 'bad') s.v = { value: null, quality: 'bad', ts };
   }
 
   /** The values due at `now`, in tag order; empty when none is due. */
   due(now: number): Array<[tag: string, value: TelemetryValue]> {
     const out: Array<[string, TelemetryValue]> = [];
-    for (const tag of this.#order) {
-      const v = this.#latest.get(tag)!;
-      const last = this.#lastSent.get(tag);
-      if (last !== undefined && now - last < this.#interval - this.#slack && this.#sentQuality.get(tag) === v.quality) continue;
-      out.push([tag, v]);
-      this.#lastSent.set(tag, now);
-      this.#sentQuality.set(tag, v.quality);
-    }
+    for (let i = 0, n = this.#take(now); i < n; i++) out.push([this.#due[i]!.tag, this.#due[i]!.v!]);
     return out;
   }
+
+  /**
+   * The telemetry body of the values due at `now`, undefined when none is due. Its JSON is
+   * written in one pass, byte for byte what JSON.stringify makes of `{ values }`; `values` itself
+   * is only parsed back from it if someone in the process reads it.
+   */
+  body(now: number): Record<string, unknown> | undefined {
+    const count = this.#take(now);
+    if (count === 0) return undefined;
+    const due = this.#due;
+    // Pieces joined once (concatenating them one by one leaves a chain of partial strings to
+    // flatten), in an array of the right size from the start rather than grown by copies.
+    const parts = new Array<string>(3 * count + 2);
+    let n = 0;
+    parts[n++] = '{"values":{';
+    for (let i = 0; i < count; i++) {
+      const s = due[i]!;
+      const v = s.v!;
+      const value = valueJson(v.value);
+      const end = this.#tails.get(v.ts, v.quality);
+      if (s.odd || value === undefined || end === undefined) return objectBody(due, count);
+      parts[n++] = i === 0 ? s.key : s.nextKey;
+      parts[n++] = value;
+      parts[n++] = end;
+    }
+    parts[n++] = '}}';
+    return jsonBody(parts.join(''));
+  }
+
+  /** Put the slots due at `now` first in #due, count them sent, and return how many. */
+  #take(now: number): number {
+    const limit = this.#interval - this.#slack;
+    let n = 0;
+    for (const s of this.#order) {
+      const v = s.v!;
+      if (s.lastSent !== undefined && now - s.lastSent < limit && s.sentQuality === v.quality) continue;
+      if (n < this.#due.length) this.#due[n] = s;
+      else this.#due.push(s);
+      n++;
+      if (s.lastSent === undefined) {
+        this.#sent.push(s);
+        this.#keys = undefined;
+      }
+      s.lastSent = now;
+      s.sentQuality = v.quality;
+    }
+    return n;
+  }
+
+  #slot(tag: string): Slot {
+    const key = `${JSON.stringify(tag)}:{"value":`;
+    const s: Slot = { tag, v: undefined, lastSent: undefined, sentQuality: undefined, key, nextKey: `,${key}`, odd: tag === '__proto__' || /^\d+$/.test(tag) };
+    this.#slots.set(tag, s);
+    return s;
+  }
+}
+
+/** JSON of a value as JSON.stringify writes it; undefined for anything but the four kinds a Value is. */
+function valueJson(v: unknown): string | undefined {
+  switch (typeof v) {
+    case 'number':
+      return Number.isFinite(v) ? String(v) : 'null';
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'string':
+      return JSON.stringify(v);
+    case 'object':
+      return v === null ? 'null' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function jsonBody(json: string): Record<string, unknown> {
+  let values: unknown;
+  const body = {
+    get values(): unknown {
+      return (values ??= (JSON.parse(json) as { values: unknown }).values);
+    },
+  };
+  Object.defineProperty(body, BODY_JSON, { value: json });
+  return body;
+}
+
+/** The body as an object graph, for the outbox to stringify (the way every body once was). */
+function objectBody(due: readonly Slot[], count: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < count; i++) {
+    const v = due[i]!.v!;
+    out[due[i]!.tag] = { value: v.value, quality: v.quality, ts: iso(v.ts) };
+  }
+  return { values: out };
 }

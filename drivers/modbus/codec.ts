@@ -102,6 +102,45 @@ export function decodeNumber(regs: ArrayLike<number>, type: RegisterType, order:
   }
 }
 
+/** Scratch for numberAt: one value at a time, so decoding a register allocates no Buffer. */
+const scratch = Buffer.alloc(8);
+
+/**
+ * decodeNumber for the value at `offset` in a request's registers, read in place. The caller
+ * makes sure all of the type's registers are there (decodeNumber throws on a short value).
+ */
+function numberAt(data: ArrayLike<number>, offset: number, type: RegisterType, order: ByteOrder): number {
+  const bytes = registerCount(type) * 2;
+  const words = bytes / 2;
+  const swapWords = order === 'CDAB' || order === 'DCBA';
+  const swapBytes = order === 'BADC' || order === 'DCBA' ? 1 : 0;
+  // The same placement as wireToBigEndianIndex, computed instead of built.
+  for (let w = 0; w < words; w++) {
+    const reg = data[offset + w]!;
+    const at = (swapWords ? words - 1 - w : w) * 2;
+    scratch[at + swapBytes] = reg >> 8;
+    scratch[at + (swapBytes ^ 1)] = reg & 0xff;
+  }
+  switch (type) {
+    case 'int16':
+      return scratch.readInt16BE(0);
+    case 'uint16':
+      return scratch.readUInt16BE(0);
+    case 'int32':
+      return scratch.readInt32BE(0);
+    case 'uint32':
+      return scratch.readUInt32BE(0);
+    case 'float32':
+      return shortestFloat32(scratch.readFloatBE(0));
+    case 'int64':
+      return Number(scratch.readBigInt64BE(0));
+    case 'uint64':
+      return Number(scratch.readBigUInt64BE(0));
+    case 'float64':
+      return scratch.readDoubleBE(0);
+  }
+}
+
 /** The shortest decimal that is the same float32 (59.20000076293945 → 59.2), as a PLC or HMI shows it. */
 function shortestFloat32(v: number): number {
   if (!Number.isFinite(v)) return v;
@@ -179,19 +218,33 @@ export type TagShape = Pick<ModbusTagConfig, 'area' | 'type' | 'bit' | 'length' 
  * `data` starts at the tag's own address.
  */
 export function decodeTag(tag: TagShape, data: ArrayLike<number> | ArrayLike<boolean>): Decoded {
+  return decode(tag, data, 0, false);
+}
+
+/**
+ * decodeTag for the tag at `offset` in its request's data, without copying the tag's words out
+ * (a poll decodes every tag). Data too short for the tag decodes (or fails) as decodeTag does.
+ */
+export function decodeTagAt(tag: TagShape, data: ArrayLike<number> | ArrayLike<boolean>, offset: number): Decoded {
+  const width = tagWidth(tag);
+  if (tag.type === 'string' || offset + width > data.length) return decode(tag, Array.prototype.slice.call(data, offset, offset + width) as ArrayLike<number>, 0, false);
+  return decode(tag, data, offset, true);
+}
+
+function decode(tag: TagShape, data: ArrayLike<number> | ArrayLike<boolean>, offset: number, inPlace: boolean): Decoded {
   if (tag.area === 'coil' || tag.area === 'discrete') {
-    const bit = Boolean(data[0]);
+    const bit = Boolean(data[offset]);
     return { value: tag.type === 'bool' ? bit : bit ? 1 : 0, quality: 'good' };
   }
   const regs = data as ArrayLike<number>;
-  if (tag.bit !== undefined) return { value: ((regs[0]! >> tag.bit) & 1) === 1, quality: 'good' };
+  if (tag.bit !== undefined) return { value: ((regs[offset]! >> tag.bit) & 1) === 1, quality: 'good' };
   switch (tag.type) {
     case 'bool':
-      return { value: regs[0] !== 0, quality: 'good' };
+      return { value: regs[offset] !== 0, quality: 'good' };
     case 'string':
       return { value: decodeString(regs, tag.byteOrder), quality: 'good' };
     default: {
-      const raw = decodeNumber(regs, tag.type, tag.byteOrder);
+      const raw = inPlace ? numberAt(regs, offset, tag.type, tag.byteOrder) : decodeNumber(regs, tag.type, tag.byteOrder);
       // NaN / ±Infinity is how PLCs flag a failed sensor; JSON cannot carry it either.
       if (!Number.isFinite(raw)) return { value: null, quality: 'bad' };
       const value = engineering(raw, tag.scale, tag.offset);

@@ -11,7 +11,7 @@
 import type { MachineConfig, ModbusConnectionConfig, ModbusTagConfig } from '../../config/schema/index.ts';
 import type { Driver, DriverContext, Reading } from '../driver.ts';
 import { CancelledError } from './bus-queue.ts';
-import { decodeTag, tagWidth, type ByteOrder, type TagShape } from './codec.ts';
+import { decodeTagAt, tagWidth, type ByteOrder, type TagShape } from './codec.ts';
 import { acquireLink, LinkDownError, ModbusExceptionError, ModbusTimeoutError, releaseLink, type ModbusLink } from './link.ts';
 import { checkItem, planReads, type PlanItem, type ReadRequest } from './planner.ts';
 
@@ -82,7 +82,13 @@ class ModbusDriver implements Driver {
     // Report the cause, not the requests cancelled because of it.
     const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
     if (failures.length) throw failures.find((e) => !(e instanceof CancelledError)) ?? failures[0];
-    return results.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+    // One array of the poll's size for its readings, not one per block and another to join them.
+    let n = 0;
+    for (const r of results) if (r.status === 'fulfilled') n += r.value.length;
+    const out = new Array<Reading>(n);
+    n = 0;
+    for (const r of results) if (r.status === 'fulfilled') for (const reading of r.value) out[n++] = reading;
+    return out;
   }
 
   async #readBlock(link: ModbusLink, block: ReadRequest, signal: AbortSignal): Promise<Reading[]> {
@@ -96,7 +102,8 @@ class ModbusDriver implements Driver {
       const ts = this.#ctx!.now();
       return block.items.map(({ index, offset }) => {
         const tag = this.#tags[index]!;
-        const { value, quality } = decodeTag(tag, data.slice(offset, offset + tagWidth(tag)) as number[] | boolean[]);
+        // In place: a copy of each tag's words was an array per tag and poll.
+        const { value, quality } = decodeTagAt(tag, data, offset);
         return { tag: tag.name, value, quality, ts };
       });
     } catch (err) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { BYTE_ORDER_LIST, decodeNumber, decodeString, decodeTag, encodeNumber, encodeString, orderName, type TagShape } from '../../../drivers/modbus/codec.ts';
+import { BYTE_ORDER_LIST, decodeNumber, decodeString, decodeTag, decodeTagAt, encodeNumber, encodeString, orderName, tagWidth, type TagShape } from '../../../drivers/modbus/codec.ts';
 
 const tag = (t: Partial<TagShape>): TagShape => ({ area: 'holding', type: 'uint16', scale: 1, offset: 0, byteOrder: 'ABCD', ...t });
 
@@ -75,5 +75,42 @@ describe('modbus codec', () => {
     assert.deepEqual(decodeTag(tag({ type: 'float32' }), [0x7fc0, 0]), { value: null, quality: 'bad' });
     assert.equal(decodeTag(tag({ type: 'uint64' }), [0xffff, 0xffff, 0xffff, 0xffff]).quality, 'uncertain');
     assert.deepEqual(decodeTag(tag({ type: 'string', length: 2 }), encodeString('OK', 2, 'ABCD')), { value: 'OK', quality: 'good' });
+  });
+});
+
+describe('modbus codec in place', () => {
+  it('decodes a tag at its offset exactly as decodeTag does on the copied words (property)', () => {
+    const types = ['bool', 'string', 'int16', 'uint16', 'int32', 'uint32', 'float32', 'int64', 'uint64', 'float64'] as const;
+    const shape = fc.record({
+      area: fc.constantFrom('holding', 'input', 'coil', 'discrete'),
+      type: fc.constantFrom(...types),
+      byteOrder: fc.constantFrom(...BYTE_ORDER_LIST),
+      bit: fc.option(fc.integer({ min: 0, max: 15 }), { nil: undefined }),
+      length: fc.integer({ min: 1, max: 4 }),
+      scale: fc.constantFrom(1, 0.1, 2),
+      offset: fc.constantFrom(0, -10),
+    });
+    fc.assert(
+      fc.property(shape, fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 12 }), fc.nat(12), (s, words, at) => {
+        const t = tag(s as Partial<TagShape>);
+        const data = t.area === 'coil' || t.area === 'discrete' ? words.map((w) => w % 2 === 1) : words;
+        const copied = (): unknown => {
+          try {
+            return decodeTag(t, data.slice(at, at + tagWidth(t)) as number[] | boolean[]);
+          } catch (err) {
+            return (err as Error).constructor;
+          }
+        };
+        const inPlace = (): unknown => {
+          try {
+            return decodeTagAt(t, data, at);
+          } catch (err) {
+            return (err as Error).constructor;
+          }
+        };
+        assert.deepEqual(inPlace(), copied());
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

@@ -3,7 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync, writ
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import type { EventKind, MachineEvent } from '../../../agent/events.ts';
+import { BODY_JSON, type EventKind, type MachineEvent } from '../../../agent/events.ts';
 import { Outbox, type OutboxOptions } from '../../../agent/outbox/outbox.ts';
 import { DROP_REPORT_SCHEMA } from '../../../agent/contract/status.ts';
 import { captureLog } from '../../helpers/capture-log.ts';
@@ -45,6 +45,18 @@ describe('outbox', () => {
     assert.deepEqual(seqs(rows), [1, 2]);
     assert.equal(rows[0]!.machine, 'm1');
     assert.deepEqual(JSON.parse(rows[1]!.body), { i: 2, pad: '' });
+    ob.close();
+  });
+
+  it('stores the JSON a body brings along as it is, and stringifies every other body', () => {
+    const { ob } = outbox(tempDir());
+    const body = { values: { a: 1 } };
+    Object.defineProperty(body, BODY_JSON, { value: '{"values":{"a":1}}' });
+    ob.append([{ ...ev(1), body }, ev(2)]);
+    ob.flush();
+    const rows = lease(ob, 10);
+    assert.deepEqual(rows.map((r) => r.body), ['{"values":{"a":1}}', '{"i":2,"pad":""}']);
+    assert.equal(rows[0]!.size - rows[1]!.size, Buffer.byteLength('{"values":{"a":1}}') - Buffer.byteLength('{"i":2,"pad":""}'));
     ob.close();
   });
 

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { Quality, Reading } from '../../../drivers/driver.ts';
 import { BODY_SCHEMAS, SCHEMA as SCHEMAS } from '../../../agent/contract/payloads.ts';
 import { TelemetryThrottle } from '../../../agent/pipeline/telemetry.ts';
+import { BODY_JSON } from '../../../agent/events.ts';
 import { Harness, makeConfig } from './harness.ts';
 
 const SCHEMA = SCHEMAS.telemetry;
@@ -65,5 +66,66 @@ describe('telemetry on a lost link', () => {
       assert.equal(values().at(-1)!.speed!.quality, 'good', `back after outage ${round}`);
     }
     for (const e of h.of('telemetry')) assert.ok(BODY_SCHEMAS[SCHEMA].safeParse(e.body).success, JSON.stringify(e.body));
+  });
+});
+
+describe('telemetry body', () => {
+  const iso = (t: number) => new Date(t).toISOString();
+  /** The body as it was built before it was written as JSON in one pass. */
+  const graph = (t: TelemetryThrottle, now: number, sentAt: Map<string, number>) => {
+    const due = t.due(now);
+    for (const [tag] of due) sentAt.set(tag, now);
+    if (!due.length) return undefined;
+    const out: Record<string, unknown> = {};
+    for (const [tag, v] of due) out[tag] = { value: v.value, quality: v.quality, ts: iso(v.ts) };
+    return { values: out };
+  };
+
+  it('is byte for byte the JSON of the object graph, whatever the names and values', () => {
+    const names = ['speed', 'a"b', 'ü-temp', '\ud800x', 'Z', '10', '2', '__proto__', 'constructor', 'r0010', '-1', '1.5'];
+    const values: unknown[] = [0, -0, 1.5, 1e21, -3e-7, Number.NaN, Number.POSITIVE_INFINITY, true, false, null, '', 'a\nb"c\\', '\u2028', undefined];
+    const qualities = ['good', 'bad', 'uncertain'] as const;
+    for (const only of [['speed', 'Z', 'a"b', 'ü-temp', '\ud800x', 'constructor', 'r0010', '-1', '1.5'], names]) {
+      const a = new TelemetryThrottle(1000, undefined, 1000);
+      const b = new TelemetryThrottle(1000, undefined, 1000);
+      let written = 0;
+      const sentAt = new Map<string, number>();
+      for (let poll = 0; poll < 40; poll++) {
+        const now = 1_700_000_000_000 + poll * 700;
+        const readings = only.map((tag, i) => ({ tag, value: values[(poll + i) % values.length] as number, quality: qualities[(poll * i) % 3]!, ts: now - (i % 3) }));
+        a.offer(readings);
+        b.offer(readings);
+        const want = graph(a, now, sentAt);
+        const got = b.body(now);
+        if (!want) {
+          assert.equal(got, undefined);
+          continue;
+        }
+        assert.equal(JSON.stringify(got), JSON.stringify(want), `poll ${poll}`);
+        const text = (got as Record<symbol, unknown>)[BODY_JSON];
+        if (text !== undefined) assert.equal(text, JSON.stringify(want), `poll ${poll}`);
+        if (text !== undefined) written++;
+      }
+      // Index-like names and `__proto__` go the object way; otherwise most messages are written as JSON.
+      if (only === names) assert.equal(written, 0);
+      else assert.ok(written > 10, `${written} written`);
+      const snap = b.snapshot();
+      assert.deepEqual(snap, { lastSent: Object.fromEntries(sentAt) });
+      assert.deepEqual(Object.keys(snap.lastSent), Object.keys(Object.fromEntries(sentAt)));
+    }
+  });
+
+  it('reads back as the plain body, and keeps the snapshot order of the tags first sent', () => {
+    const t = new TelemetryThrottle(1000, ['b', 'a'], 1000, { lastSent: { z: 1, b: 2 } });
+    t.offer([
+      { tag: 'b', value: 1, quality: 'good', ts: 5000 },
+      { tag: 'a', value: 'x', quality: 'uncertain', ts: 5000 },
+      { tag: 'c', value: 2, quality: 'good', ts: 5000 },
+    ]);
+    const body = t.body(5000)!;
+    assert.deepEqual(body, { values: { a: { value: 'x', quality: 'uncertain', ts: iso(5000) }, b: { value: 1, quality: 'good', ts: iso(5000) } } });
+    assert.ok(BODY_SCHEMAS[SCHEMA].safeParse(body).success);
+    assert.deepEqual(Object.keys(t.snapshot().lastSent), ['z', 'b', 'a']);
+    assert.equal(t.body(5100), undefined);
   });
 });

@@ -51,6 +51,38 @@ module.exports = {
   writeFileSync(join(o.userDir, 'flows.json'), JSON.stringify(flows(o), null, 1));
 }
 
+/** Tag kinds in the plan, as the function node below switches on them. */
+export const KIND = { uint16: 0, uint32: 1, float32: 2, bool: 3 } as const;
+export interface PlanRead { key: string; dataType: 'Coil' | 'HoldingRegister'; adr: number; quantity: number }
+/** [name, offset in its read's data, KIND]. */
+export type PlanTag = [string, number, number];
+
+/**
+ * What one poll of one machine reads, shared with bench/peers/floor.ts so both issue the same
+ * requests: the coil block from 0, then holding registers in blocks of 125 (the Modbus maximum),
+ * and where each tag sits in them: [read key, tags] for each read.
+ */
+export function readPlan(tagsPerMachine: number): { reads: PlanRead[]; blocks: Array<[string, PlanTag[]]> } {
+  const tags = machineTags(tagsPerMachine);
+  const blocks = new Map<string, PlanTag[]>();
+  const reads: PlanRead[] = [];
+  const coils = tags.filter((t) => t.area === 'coil');
+  if (coils.length) {
+    const last = Math.max(...coils.map((t) => t.address));
+    reads.push({ key: 'coil', dataType: 'Coil', adr: 0, quantity: last + 1 });
+    blocks.set('coil', coils.map((t) => [t.name, t.address, KIND.bool]));
+  }
+  for (const t of tags.filter((t) => t.area === 'holding')) {
+    const start = Math.floor(t.address / BLOCK) * BLOCK;
+    const key = `h${start}`;
+    if (!blocks.has(key)) blocks.set(key, []);
+    blocks.get(key)!.push([t.name, t.address - start, KIND[t.type]]);
+  }
+  const lastHolding = Math.max(...tags.filter((t) => t.area === 'holding').map((t) => t.address + (t.type === 'uint16' ? 1 : 2)));
+  for (let start = 0; start < lastHolding; start += BLOCK) reads.push({ key: `h${start}`, dataType: 'HoldingRegister', adr: start, quantity: Math.min(BLOCK, lastHolding - start) });
+  return { reads, blocks: [...blocks.entries()] };
+}
+
 type Node = Record<string, unknown> & { id: string; type: string };
 
 function flows(o: NodeRedOptions): Node[] {
@@ -77,26 +109,8 @@ function flows(o: NodeRedOptions): Node[] {
     },
     { id: 'mqtt-out', type: 'mqtt out', z: tab, name: 'telemetry', topic: '', qos: '1', retain: 'false', respTopic: '', contentType: 'application/json', userProps: '', correl: '', expiry: '', broker: 'broker', wires: [] },
   ];
-  const tags = machineTags(o.tagsPerMachine);
-  // Where each tag sits in the joined object: [key, [[name, offset, kind]...]], kind 0 uint16, 1 uint32, 2 float32, 3 bool.
-  const kind = { uint16: 0, uint32: 1, float32: 2, bool: 3 } as const;
-  const blocks = new Map<string, Array<[string, number, number]>>();
-  const reads: Array<{ key: string; dataType: 'Coil' | 'HoldingRegister'; adr: number; quantity: number }> = [];
-  const coils = tags.filter((t) => t.area === 'coil');
-  if (coils.length) {
-    const last = Math.max(...coils.map((t) => t.address));
-    reads.push({ key: 'coil', dataType: 'Coil', adr: 0, quantity: last + 1 });
-    blocks.set('coil', coils.map((t) => [t.name, t.address, kind.bool]));
-  }
-  for (const t of tags.filter((t) => t.area === 'holding')) {
-    const start = Math.floor(t.address / BLOCK) * BLOCK;
-    const key = `h${start}`;
-    if (!blocks.has(key)) blocks.set(key, []);
-    blocks.get(key)!.push([t.name, t.address - start, kind[t.type]]);
-  }
-  const lastHolding = Math.max(...tags.filter((t) => t.area === 'holding').map((t) => t.address + (t.type === 'uint16' ? 1 : 2)));
-  for (let start = 0; start < lastHolding; start += BLOCK) reads.push({ key: `h${start}`, dataType: 'HoldingRegister', adr: start, quantity: Math.min(BLOCK, lastHolding - start) });
-  const map = JSON.stringify([...blocks.entries()]);
+  const { reads, blocks } = readPlan(o.tagsPerMachine);
+  const map = JSON.stringify(blocks);
 
   o.ports.forEach((port, i) => {
     const m = machineId(i);

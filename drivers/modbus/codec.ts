@@ -81,7 +81,11 @@ export interface Decoded {
 
 /** Decode the raw value (no scale/offset) of a numeric type. 64-bit integers beyond 2^53 lose precision. */
 export function decodeNumber(regs: ArrayLike<number>, type: RegisterType, order: ByteOrder): number {
-  const b = toBigEndian(regs, order);
+  return readNumber(toBigEndian(regs, order), type);
+}
+
+/** The value of a numeric type at the start of its big-endian bytes. */
+function readNumber(b: Buffer, type: RegisterType): number {
   switch (type) {
     case 'int16':
       return b.readInt16BE(0);
@@ -121,24 +125,7 @@ function numberAt(data: ArrayLike<number>, offset: number, type: RegisterType, o
     scratch[at + swapBytes] = reg >> 8;
     scratch[at + (swapBytes ^ 1)] = reg & 0xff;
   }
-  switch (type) {
-    case 'int16':
-      return scratch.readInt16BE(0);
-    case 'uint16':
-      return scratch.readUInt16BE(0);
-    case 'int32':
-      return scratch.readInt32BE(0);
-    case 'uint32':
-      return scratch.readUInt32BE(0);
-    case 'float32':
-      return shortestFloat32(scratch.readFloatBE(0));
-    case 'int64':
-      return Number(scratch.readBigInt64BE(0));
-    case 'uint64':
-      return Number(scratch.readBigUInt64BE(0));
-    case 'float64':
-      return scratch.readDoubleBE(0);
-  }
+  return readNumber(scratch, type);
 }
 
 /** The shortest decimal that is the same float32 (59.20000076293945 → 59.2), as a PLC or HMI shows it. */

@@ -71,9 +71,8 @@ export class TelemetryThrottle {
   #slots = new Map<string, Slot>();
   /** Slots with a value, in tag order; rebuilt only when a new tag appears (a machine's tags rarely change). */
   #order: Slot[] = [];
-  /** Slots once sent, in the order they were first sent (the snapshot's order), and an object with their names as keys. */
+  /** Slots once sent, in the order they were first sent (the snapshot's order). */
   #sent: Slot[] = [];
-  #keys: Record<string, number> | undefined;
   /** The slots due in the current call, first (as many as #take says); kept at its size, so no poll grows it again. */
   #due: Slot[] = [];
   /** The slot of each reading of the last offer: a machine's polls come in the same order, so most need no lookup. */
@@ -92,11 +91,13 @@ export class TelemetryThrottle {
   }
 
   snapshot(): TelemetrySnapshot {
-    // Copying an object that has the keys already and setting them is several times faster than
-    // adding a key per tag to an empty one; the keys come out in the same order.
-    this.#keys ??= Object.fromEntries(this.#sent.map((s) => [s.tag, 0]));
-    const lastSent: Record<string, number> = { ...this.#keys };
-    for (const s of this.#sent) lastSent[s.tag] = s.lastSent!;
+    // Built fresh, a key at a time: copying a prepared object with a key per tag ({ ...keys }) took
+    // 17 ms at 1,000 tags instead of 0.35 (test/unit/pipeline/telemetry.test.ts bounds it).
+    const lastSent: Record<string, number> = {};
+    for (const s of this.#sent) {
+      if (s.tag === '__proto__') Object.defineProperty(lastSent, s.tag, { value: s.lastSent, enumerable: true, writable: true, configurable: true });
+      else lastSent[s.tag] = s.lastSent!;
+    }
     return { lastSent };
   }
 
@@ -169,7 +170,6 @@ export class TelemetryThrottle {
       n++;
       if (s.lastSent === undefined) {
         this.#sent.push(s);
-        this.#keys = undefined;
       }
       s.lastSent = now;
       s.sentQuality = v.quality;

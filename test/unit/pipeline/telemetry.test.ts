@@ -128,4 +128,23 @@ describe('telemetry body', () => {
     assert.deepEqual(Object.keys(t.snapshot().lastSent), ['z', 'b', 'a']);
     assert.equal(t.body(5100), undefined);
   });
+
+  it('takes a snapshot of 1,000 tags in well under a millisecond or so, not tens (it goes with every committed fact)', () => {
+    const t = new TelemetryThrottle(500, undefined, 1000);
+    const tags = Array.from({ length: 1000 }, (_, i) => `r${String(i).padStart(4, '0')}`);
+    for (let poll = 0; poll < 3; poll++) {
+      const ts = 1_700_000_000_000 + poll * 1000;
+      t.offer(tags.map((tag) => ({ tag, value: poll, quality: 'good' as const, ts })));
+      t.body(ts);
+    }
+    const times: number[] = [];
+    for (let i = 0; i < 21; i++) {
+      const started = performance.now();
+      assert.equal(Object.keys(t.snapshot().lastSent).length, 1000);
+      times.push(performance.now() - started);
+    }
+    const median = times.sort((a, b) => a - b)[10]!;
+    // About 0.2-0.4 ms here; copying a prepared object ({ ...keys }) took 17 ms.
+    assert.ok(median < 8, `median snapshot ${median.toFixed(2)} ms`);
+  });
 });

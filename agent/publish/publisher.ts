@@ -13,6 +13,7 @@ import { withTimeout } from '../lifecycle/component.ts';
 import { RateMeter, type Destination, type DestinationStats } from '../destinations/destination.ts';
 import { Backoff, delay } from '../lifecycle/backoff.ts';
 import { Incidents, type Incident } from '../lifecycle/incident.ts';
+import { Coalesced } from '../lifecycle/coalesced.ts';
 import { encodeEnvelope } from '../contract/envelope.ts';
 import { machineTopic, statusTopic, type TopicRoot } from '../contract/topics.ts';
 import type { Outbox, OutboxRow } from '../outbox/outbox.ts';
@@ -76,7 +77,6 @@ export class Publisher implements Destination {
   #client: MqttClient | undefined;
   #window = 1;
   #inflight = 0;
-  #pumpScheduled = false;
   #retryAt = 0;
   #deadLettered = 0;
   #lastError: { at: string; message: string } | undefined;
@@ -304,17 +304,14 @@ export class Publisher implements Destination {
     return this.#o.outbox.cursor(MQTT_DESTINATION);
   }
 
+  // Whatever went wrong with one batch, the agent keeps running; the rows stay in the outbox.
+  readonly #pumpSoon = new Coalesced(() => this.#pumpFailures.run(() => this.#pump()));
+
   #schedulePump(): void {
-    if (this.#pumpScheduled) return;
-    this.#pumpScheduled = true;
-    setImmediate(() => {
-      // Whatever went wrong with one batch, the agent keeps running; the rows stay in the outbox.
-      this.#pumpFailures.run(() => this.#pump());
-    });
+    this.#pumpSoon.request();
   }
 
   #pump(): void {
-    this.#pumpScheduled = false;
     const client = this.#client;
     if (!client?.connected) return;
     while (this.#direct.length && this.#inflight < this.#window) this.#sendDirect(client, this.#direct.shift()!);

@@ -13,6 +13,7 @@ import { E } from '../../errors.ts';
 import { Backoff, delay } from '../../lifecycle/backoff.ts';
 import { withTimeout } from '../../lifecycle/component.ts';
 import { Incidents, type Incident } from '../../lifecycle/incident.ts';
+import { Coalesced } from '../../lifecycle/coalesced.ts';
 import type { Logger } from '../../log.ts';
 import type { DestinationCursor } from '../../outbox/cursor.ts';
 import type { DestinationSpec, Outbox, OutboxRow } from '../../outbox/outbox.ts';
@@ -85,7 +86,6 @@ export class SparkplugDestination implements Destination {
   #unsubscribe: (() => void) | undefined;
   #linkTimer: NodeJS.Timeout | undefined;
   #pacerTimer: NodeJS.Timeout | undefined;
-  #pumpScheduled = false;
   #sent = 0;
   #acked = 0;
   #lastError: { at: string; message: string } | undefined;
@@ -339,13 +339,10 @@ export class SparkplugDestination implements Destination {
     this.#publish(client, deviceTopic(this.#node, 'DDATA', device), cmd.replies.map((r) => ({ name: commandReplyMetric(r.name), datatype: DataType.String, value: JSON.stringify(r.reply), timestamp: at_ })));
   }
 
+  readonly #pumpSoon = new Coalesced(() => this.#pumpFailures.run(() => this.#pump()));
+
   #schedulePump(): void {
-    if (this.#pumpScheduled || !this.#running) return;
-    this.#pumpScheduled = true;
-    setImmediate(() => {
-      this.#pumpScheduled = false;
-      this.#pumpFailures.run(() => this.#pump());
-    });
+    if (this.#running) this.#pumpSoon.request();
   }
 
   #pump(): void {

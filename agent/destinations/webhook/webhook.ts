@@ -14,6 +14,7 @@ import type { WebhookConfig } from '../../../config/schema/webhooks.ts';
 import { encodeEnvelope, msgId } from '../../contract/envelope.ts';
 import { E } from '../../errors.ts';
 import { Incidents, type Incident } from '../../lifecycle/incident.ts';
+import { Coalesced } from '../../lifecycle/coalesced.ts';
 import type { Logger } from '../../log.ts';
 import type { DestinationCursor } from '../../outbox/cursor.ts';
 import type { DestinationSpec, Outbox, OutboxRow } from '../../outbox/outbox.ts';
@@ -77,7 +78,6 @@ export class WebhookDestination implements Destination {
   #abort = new AbortController();
   #running = false;
   #unsubscribe: (() => void) | undefined;
-  #pumpScheduled = false;
   #timer: NodeJS.Timeout | undefined;
   #inflight = 0;
   #session = 0;
@@ -161,14 +161,11 @@ export class WebhookDestination implements Destination {
     return this.#o.outbox.cursor(this.name);
   }
 
+  // Whatever goes wrong with one round, the agent keeps running; the rows stay in the outbox.
+  readonly #pumpSoon = new Coalesced(() => this.#pumpFailures.run(() => this.#pump()));
+
   #schedulePump(): void {
-    if (this.#pumpScheduled || !this.#running) return;
-    this.#pumpScheduled = true;
-    setImmediate(() => {
-      this.#pumpScheduled = false;
-      // Whatever goes wrong with one round, the agent keeps running; the rows stay in the outbox.
-      this.#pumpFailures.run(() => this.#pump());
-    });
+    if (this.#running) this.#pumpSoon.request();
   }
 
   #arm(ms: number): void {

@@ -81,7 +81,8 @@ const SIDES: Side[] = ['lineside', 'nodered', 'floor'];
 const RSS_EVERY_MS = 5000;
 const LABEL: Record<Side, string> = { lineside: 'Lineside', nodered: 'Node-RED', floor: 'floor' };
 
-async function runSize(broker: Mosquitto, mosquittoPid: number, size: number): Promise<Rep[]> {
+/** The windows measured, and a note per side whose log has warnings or errors (printed after the table). */
+async function runSize(broker: Mosquitto, mosquittoPid: number, size: number): Promise<{ reps: Rep[]; notes: string[] }> {
   const machines = size / tagsPerMachine;
   const dir = join(scratch, String(size));
   mkdirSync(join(dir, 'nodered'), { recursive: true });
@@ -155,12 +156,12 @@ async function runSize(broker: Mosquitto, mosquittoPid: number, size: number): P
     floor: (l) => /^error:|Error/.test(l), // floor.ts's own "error: ..." lines, and anything uncaught
   };
   const errors = (side: Side) => readFileSync(logs[side], 'utf8').split('\n').filter(errorLine[side]);
-  for (const side of SIDES) {
+  const notes = SIDES.flatMap((side) => {
     const e = errors(side);
-    if (e.length) process.stdout.write(`  ${LABEL[side]} log: ${e.length} warn/error lines; first: ${e[0]!.slice(0, 300)}\n`);
-  }
+    return e.length ? [`${LABEL[side]} log: ${e.length} warn/error lines; first: ${e[0]!.slice(0, 300)}`] : [];
+  });
   await cleanup();
-  return out;
+  return { reps: out, notes };
 }
 
 // --- the run ------------------------------------------------------------------------------------
@@ -176,7 +177,7 @@ try {
   console.log(`Floor: node bench/peers/floor.ts (Node's default flags, as Node-RED): raw durable store-and-forward on the project's own ${Object.entries(floorVersions).map(([k, v]) => `${k} ${v}`).join(', ')} — the same reads and JSON as Node-RED, each message committed to a SQLite outbox (WAL, synchronous=NORMAL) before its QoS 1 publish and the cursor committed on its PUBACK; no state, no OEE.`);
   console.log(`Warm-up ${o.warmup}, then ${reps} windows of ${o.window}; CPU = utime + stime from /proc over the window (100 % = one core); RSS = median of /proc samples every ${RSS_EVERY_MS / 1000} s in the window.`);
   for (const size of sizes) {
-    const r = await runSize(broker, mosquittoPid, size);
+    const { reps: r, notes } = await runSize(broker, mosquittoPid, size);
     const machines = size / tagsPerMachine;
     const col = (s: string, w = 12) => s.padStart(w);
     // The floor's columns go after the existing ones, which stay as they were.
@@ -208,6 +209,7 @@ try {
     console.log(`median  ${col(`${fmt(cpuL.median)} %`)}${col(`${fmt(cpuN.median)} %`)}${col(`${fmt(cpuRatio.median, 2)}×`, 8)}${col(`${fmt(mib(rssL.median))} MiB`, 14)}${col(`${fmt(mib(rssN.median))} MiB`)}${col(`${fmt(rssRatio.median, 2)}×`, 8)}${SKIP_TO_FLOOR}${col(`${fmt(cpuF.median)} %`, 11)}${col(`${fmt(mib(rssF.median))} MiB`, 12)}   (ratios: Lineside / Node-RED, per window)`);
     const expected = (size * 1000) / pollMs;
     const working = (side: Side) => summary(r.map((x) => x.rate[side].values)).min >= 0.95 * expected && r.every((x) => x.rate[side].badValues === 0);
+    for (const note of notes) console.log(note);
     for (const side of SIDES) if (!working(side)) console.log(`WARNING: ${LABEL[side]} delivered fewer than 95 % of the ${fmt(expected, 0)} tag values/s expected, or bad ones — the comparison is not like for like`);
     const rssBar = size <= 1000 ? 1 : 0.5;
     console.log(`bar: Lineside CPU ≤ 0.5× Node-RED's: ${cpuRatio.max <= 0.5 ? 'PASS' : cpuRatio.median <= 0.5 ? 'PASS in the median, not in every window' : 'FAIL'} (median of per-window ratios ${fmt(cpuRatio.median, 2)}×, worst ${fmt(cpuRatio.max, 2)}×; ratio of the medians ${fmt(cpuL.median / cpuN.median, 2)}×)`);

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { LinesideConfig } from '../../config/schema/index.ts';
 import { E } from '../errors.ts';
 import type { PipelineComponent } from '../pipeline-store/component.ts';
-import type { HistoryRow } from '../pipeline-store/store.ts';
+import type { HistoryPage, HistoryRow, PipelineStore } from '../pipeline-store/store.ts';
 import type { Fleet } from '../machines/fleet.ts';
 import type { LiveValues } from '../machines/live-values.ts';
 import { historyQuery, machinesQuery, oeeQuery, type MachineDetail, type MachineSummary } from './api-schema.ts';
@@ -67,6 +67,17 @@ export function registerReadApi(router: Router, d: ReadApiDeps): void {
     return s;
   };
 
+  /** A route listing a machine's history between `from` and `to`, a page at a time, under `field` in the body. */
+  const history = <S extends z.ZodType<z.infer<typeof historyQuery>>>(path: string, schema: S, field: string, rows: (st: PipelineStore, machine: string, from: number, to: number, q: z.infer<S>, page: HistoryPage) => HistoryRow[]) =>
+    router.get(path, (ctx) => {
+      const q = query(ctx, schema);
+      const machine = known(q.machine);
+      const { from, to } = window(q, now());
+      const after = decodeCursor(q.cursor, historyKey);
+      const page = historyPage(rows(store(), machine, from, to, q, { ...(after ? { after } : {}), limit: q.limit + 1 }), q.limit);
+      return { status: 200, body: { machine, from: iso(from), to: iso(to), [field]: page.items, next: page.next }, headers: linkHeader(path, ctx.url, page.next) };
+    });
+
   router
     .get('/api/v1/machines', (ctx) => {
       const q = query(ctx, machinesQuery);
@@ -114,29 +125,8 @@ export function registerReadApi(router: Router, d: ReadApiDeps): void {
         }),
       };
       return { status: 200, body };
-    })
-    .get('/api/v1/oee', (ctx) => {
-      const q = query(ctx, oeeQuery);
-      const machine = known(q.machine);
-      const { from, to } = window(q, now());
-      const after = decodeCursor(q.cursor, historyKey);
-      const page = historyPage(store().periods(machine, from, to, q.period, { ...(after ? { after } : {}), limit: q.limit + 1 }), q.limit);
-      return { status: 200, body: { machine, from: iso(from), to: iso(to), periods: page.items, next: page.next }, headers: linkHeader('/api/v1/oee', ctx.url, page.next) };
-    })
-    .get('/api/v1/states', (ctx) => {
-      const q = query(ctx, historyQuery);
-      const machine = known(q.machine);
-      const { from, to } = window(q, now());
-      const after = decodeCursor(q.cursor, historyKey);
-      const page = historyPage(store().states(machine, from, to, { ...(after ? { after } : {}), limit: q.limit + 1 }), q.limit);
-      return { status: 200, body: { machine, from: iso(from), to: iso(to), intervals: page.items, next: page.next }, headers: linkHeader('/api/v1/states', ctx.url, page.next) };
-    })
-    .get('/api/v1/downtime', (ctx) => {
-      const q = query(ctx, historyQuery);
-      const machine = known(q.machine);
-      const { from, to } = window(q, now());
-      const after = decodeCursor(q.cursor, historyKey);
-      const page = historyPage(store().downtime(machine, from, to, { ...(after ? { after } : {}), limit: q.limit + 1 }), q.limit);
-      return { status: 200, body: { machine, from: iso(from), to: iso(to), events: page.items, next: page.next }, headers: linkHeader('/api/v1/downtime', ctx.url, page.next) };
     });
+  history('/api/v1/oee', oeeQuery, 'periods', (st, m, from, to, q, page) => st.periods(m, from, to, q.period, page));
+  history('/api/v1/states', historyQuery, 'intervals', (st, m, from, to, _q, page) => st.states(m, from, to, page));
+  history('/api/v1/downtime', historyQuery, 'events', (st, m, from, to, _q, page) => st.downtime(m, from, to, page));
 }

@@ -11,9 +11,11 @@ export function createRegistry(agentId: string): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ agent: agentId });
   // prom-client's own names (process_*, nodejs_*) get the product prefix once: lineside_process_cpu_...
-  // The event-loop lag histogram samples every 100 ms, not prom-client's 10 ms: a timer at 100 Hz
-  // costs an idle agent more CPU than its work, and lag worth alerting on lasts far longer.
-  collectDefaultMetrics({ register: registry, prefix: 'lineside_', eventLoopMonitoringPrecision: 100 });
+  // The event-loop lag histogram samples once a second, not at prom-client's 100 Hz: every sample is
+  // a wake-up of the whole process. At 10 Hz they cost ~2 ms of CPU per second, a fifth of the agent's
+  // whole cost with one 1,000-tag machine (measured side by side: 9.3 → 7.3 ms per second).
+  // Lag worth alerting on lasts longer than a second; eventloop_lag_seconds is measured at each scrape.
+  collectDefaultMetrics({ register: registry, prefix: 'lineside_', eventLoopMonitoringPrecision: 1000 });
   return registry;
 }
 

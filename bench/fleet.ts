@@ -66,6 +66,19 @@ export function deployedNodeFlags(root: string): string[] {
   return flags.split(/\s+/);
 }
 
+/**
+ * Fills a Node compile cache for the agent run with `flags` (the cache is per V8 flags), as the unit's
+ * first start and the Docker image's build do: an agent started on a cold cache loads the TypeScript
+ * stripper and keeps ~20 MiB more RSS for its lifetime, which no deployed agent does past its first start.
+ * Returns the environment that points the agent at it.
+ */
+export function warmCompileCache(root: string, dir: string, flags: string[]): Record<string, string> {
+  const env = { NODE_COMPILE_CACHE: dir };
+  const r = spawnSync(process.execPath, [...flags, `${root}/scripts/compile-cache.js`], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`scripts/compile-cache.js: ${r.stderr}`);
+  return env;
+}
+
 /** The other environment the unit gives the agent's process (MALLOC_ARENA_MAX), secrets file aside. */
 export function deployedEnv(root: string): Record<string, string> {
   const unit = readFileSync(`${root}/packaging/systemd/lineside.service`, 'utf8');

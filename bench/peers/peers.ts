@@ -24,7 +24,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort, Mosquitto } from '../../test/helpers/mosquitto.ts';
-import { BIN, BrokerCounter, cpuPercent, deployedEnv, deployedNodeFlags, fmt, mib, parseDuration, procSample, rates, ROOT, sleep, startSimFleet, stopChild, summary, waitUntil, writeLinesideConfig, type SideCount } from '../fleet.ts';
+import { BIN, BrokerCounter, cpuPercent, deployedEnv, deployedNodeFlags, warmCompileCache, fmt, mib, parseDuration, procSample, rates, ROOT, sleep, startSimFleet, stopChild, summary, waitUntil, writeLinesideConfig, type SideCount } from '../fleet.ts';
 import { writeNodeRedUserDir } from './nodered.ts';
 
 const FLOOR = fileURLToPath(new URL('./floor.ts', import.meta.url));
@@ -69,6 +69,7 @@ const floorVersions = { 'modbus-serial': rootVersion('modbus-serial'), 'better-s
 
 // --- one size -----------------------------------------------------------------------------------
 const scratch = mkdtempSync(join(tmpdir(), 'lineside-peers-'));
+const compileCache = warmCompileCache(ROOT, join(scratch, 'compile-cache'), deployedNodeFlags(ROOT));
 const cleanups: Array<() => Promise<unknown>> = [];
 const cleanup = async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
@@ -102,7 +103,8 @@ async function runSize(broker: Mosquitto, mosquittoPid: number, size: number): P
   };
   const procs: Record<Side, ChildProcess> = {
     // Each as its project ships it: Lineside with the V8 flags of its systemd unit and Docker image.
-    lineside: spawnLogged('lineside', [...deployedNodeFlags(ROOT), BIN, 'run', '--config', configFile], deployedEnv(ROOT)),
+    // Its compile cache warm, as every start of an installed agent but the very first.
+    lineside: spawnLogged('lineside', [...deployedNodeFlags(ROOT), BIN, 'run', '--config', configFile], { ...deployedEnv(ROOT), ...compileCache }),
     nodered: spawnLogged('nodered', [RED, '--userDir', join(dir, 'nodered'), '--settings', join(dir, 'nodered', 'settings.js')]),
     // The floor with Node's default flags, like Node-RED.
     floor: spawnLogged('floor', [FLOOR, '--ports', fleet.ports.join(','), '--tags', String(tagsPerMachine), '--poll-ms', String(pollMs), '--mqtt', broker.url, '--data', join(dir, 'floor')]),
@@ -172,7 +174,7 @@ try {
   mkdirSync(join(scratch, 'mosq'));
   broker = await Mosquitto.start({ dir: join(scratch, 'mosq') });
   const mosquittoPid = Number(spawnSync('pgrep', ['-f', `${join(scratch, 'mosq')}/mosquitto.conf`], { encoding: 'utf8' }).stdout.trim().split('\n')[0]);
-  console.log(`Peers: Lineside (node ${deployedNodeFlags(ROOT).join(" ")} bin/lineside.js run, as deployed) and ${Object.entries(peerVersions).map(([k, v]) => `${k} ${v}`).join(', ')}, side by side in one run`);
+  console.log(`Peers: Lineside (node ${deployedNodeFlags(ROOT).join(" ")} bin/lineside.js run, as deployed, its compile cache warm) and ${Object.entries(peerVersions).map(([k, v]) => `${k} ${v}`).join(', ')}, side by side in one run`);
   console.log(`Both poll the same simulated devices (${fmt(tagsPerMachine, 0)} tags per machine, one TCP connection each) every ${o.poll} and publish one telemetry message per machine and poll with every tag to the same mosquitto (QoS 1). Node ${process.version}.`);
   console.log(`Floor: node bench/peers/floor.ts (Node's default flags, as Node-RED): raw durable store-and-forward on the project's own ${Object.entries(floorVersions).map(([k, v]) => `${k} ${v}`).join(', ')} — the same reads and JSON as Node-RED, each message committed to a SQLite outbox (WAL, synchronous=NORMAL) before its QoS 1 publish and the cursor committed on its PUBACK; no state, no OEE.`);
   console.log(`Warm-up ${o.warmup}, then ${reps} windows of ${o.window}; CPU = utime + stime from /proc over the window (100 % = one core); RSS = median of /proc samples every ${RSS_EVERY_MS / 1000} s in the window.`);

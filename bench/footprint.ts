@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startDemoBroker } from '../agent/demo/broker.ts';
 import { startModbusSimulator } from '../drivers/sim/modbus-server.ts';
+import { deployedEnv, ROOT } from './fleet.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, seconds: { type: 'string', default: '60' } } });
 const RUNS = Number(values.runs);
@@ -37,32 +38,36 @@ const fmt = (n: number, digits = 1) => n.toFixed(digits);
 /** Prints the process's own peak RSS (getrusage, KiB) to stderr when it exits. */
 const PEAK_PRELOAD = `data:text/javascript,process.on('exit',()=>process.stderr.write('\\nlineside-footprint-maxrss '+process.resourceUsage().maxRSS+'\\n'))`;
 
-function helpOnce(env: NodeJS.ProcessEnv): Promise<{ rssMiB: number; seconds: number }> {
+function helpOnce(env: NodeJS.ProcessEnv, args = [BIN, '--help']): Promise<{ rssMiB: number; seconds: number }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, ['--import', PEAK_PRELOAD, BIN, '--help'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', PEAK_PRELOAD, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
       const seconds = (performance.now() - started) / 1000;
       const m = /lineside-footprint-maxrss (\d+)/.exec(stderr);
-      if (code !== 0 || !m) return reject(new Error(`lineside --help exited with ${code}: ${stderr}`));
+      if (code !== 0 || !m) return reject(new Error(`${args.join(' ')} exited with ${code}: ${stderr}`));
       resolve({ rssMiB: Number(m[1]) / 1024, seconds });
     });
   });
 }
 
-async function helpFigures(label: string, env: NodeJS.ProcessEnv): Promise<void> {
+async function helpFigures(label: string, env: NodeJS.ProcessEnv, args?: string[], what = 'lineside --help'): Promise<void> {
   const runs: Array<{ rssMiB: number; seconds: number }> = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await helpOnce(env));
+  for (let i = 0; i < RUNS; i++) runs.push(await helpOnce(env, args));
   const rss = runs.map((r) => r.rssMiB);
   const secs = runs.map((r) => r.seconds);
-  console.log(`lineside --help, ${label.padEnd(38)} peak RSS min ${fmt(Math.min(...rss))} / median ${fmt(median(rss))} MiB   wall min ${fmt(Math.min(...secs), 3)} / median ${fmt(median(secs), 3)} s`);
+  console.log(`${what}, ${label.padEnd(38)} peak RSS min ${fmt(Math.min(...rss))} / median ${fmt(median(rss))} MiB   wall min ${fmt(Math.min(...secs), 3)} / median ${fmt(median(secs), 3)} s`);
 }
 
 const cache = join(work, 'compile-cache');
 await helpFigures(`cold (no compile cache), ${RUNS} runs:`, { NODE_DISABLE_COMPILE_CACHE: '1' });
+// The floor of a cold start: Node's type stripper loading for a one-line TypeScript file.
+const oneLine = join(work, 'one-line.ts');
+writeFileSync(oneLine, 'const n: number = 1;\nexport default n;\n');
+await helpFigures(`cold, ${RUNS} runs (floor):`, { NODE_DISABLE_COMPILE_CACHE: '1' }, [oneLine], 'node one-line.ts');
 await helpOnce({ NODE_COMPILE_CACHE: cache }); // fills the cache
 await helpFigures(`warm (compile cache), ${RUNS} runs:`, { NODE_COMPILE_CACHE: cache });
 
@@ -129,15 +134,16 @@ function deployedNodeOptions(): string {
   return m[1]!.replace(/^"|"$/g, '');
 }
 
-async function agentFigures(label: string, config: string, env: NodeJS.ProcessEnv): Promise<string> {
-  const child = spawn(process.execPath, [BIN, 'run', '--config', config], { env: { ...process.env, NODE_COMPILE_CACHE: cache, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+/** Steady RSS of a child over SECONDS (median of the last 10 s), stopped with SIGTERM after. */
+async function steadyFigures(label: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  const child = spawn(process.execPath, args, { env: { ...process.env, NODE_COMPILE_CACHE: cache, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const samples: Array<{ rss: number; anon: number }> = [];
   let hwm = 0;
   for (let s = 0; s < SECONDS; s++) {
     await new Promise((r) => setTimeout(r, 1000));
-    if (child.exitCode !== null) throw new Error(`${label}: the agent exited with ${child.exitCode}: ${stderr}`);
+    if (child.exitCode !== null) throw new Error(`${label}: exited with ${child.exitCode}: ${stderr}`);
     const m = rssOf(child.pid!);
     samples.push(m);
     hwm = m.hwm;
@@ -145,23 +151,31 @@ async function agentFigures(label: string, config: string, env: NodeJS.ProcessEn
   const last = samples.slice(-10);
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
-  return `lineside run, ${label.padEnd(52)} steady RSS ${fmt(median(last.map((x) => x.rss)))} MiB (anonymous ${fmt(median(last.map((x) => x.anon)))}), peak ${fmt(hwm)} MiB`;
+  return `${label.padEnd(67)} steady RSS ${fmt(median(last.map((x) => x.rss)))} MiB (anonymous ${fmt(median(last.map((x) => x.anon)))}), peak ${fmt(hwm)} MiB`;
 }
+
+const agentFigures = (label: string, config: string, env: NodeJS.ProcessEnv) => steadyFigures(`lineside run, ${label}`, [BIN, 'run', '--config', config], env);
 
 // Compiled once up front, as an installed agent finds it on every start but the first.
 const warm = spawnSync(process.execPath, [fileURLToPath(new URL('../scripts/compile-cache.js', import.meta.url))], { env: { ...process.env, NODE_COMPILE_CACHE: cache }, encoding: 'utf8' });
 if (warm.status !== 0) throw new Error(`scripts/compile-cache.js: ${warm.stderr}`);
+const FLOOR = fileURLToPath(new URL('./footprint-floor.ts', import.meta.url));
+const warmFloor = spawnSync(process.execPath, [FLOOR, '--load-only'], { env: { ...process.env, NODE_COMPILE_CACHE: cache }, encoding: 'utf8' });
+if (warmFloor.status !== 0) throw new Error(`bench/footprint-floor.ts --load-only: ${warmFloor.stderr}`);
 // Loaded only now: node-opcua in this process is no concern of the agents measured.
 const { startOpcuaSimulator } = await import('../drivers/sim/opcua-server.ts');
 const opcua = await startOpcuaSimulator({ host: '127.0.0.1', port: 0, pkiDir: join(work, 'sim-pki') });
 try {
-  const deployed = deployedNodeOptions();
+  // As the unit runs it: its NODE_OPTIONS and its malloc settings.
+  const deployed = { NODE_OPTIONS: deployedNodeOptions(), ...deployedEnv(ROOT) };
   const modbus = UNITS.map(modbusMachine);
-  console.log(`(steady RSS after ${SECONDS} s, median of the last 10 s; deployed NODE_OPTIONS: ${deployed})`);
+  console.log(`(steady RSS after ${SECONDS} s, median of the last 10 s; deployed: ${Object.entries(deployed).map(([k, v]) => `${k}=${v}`).join(' ')})`);
   const lines = await Promise.all([
     agentFigures('10 Modbus machines, Node defaults:', writeConfig('modbus10', modbus), { NODE_OPTIONS: '' }),
-    agentFigures('10 Modbus machines, deployed NODE_OPTIONS:', writeConfig('modbus10-deployed', modbus), { NODE_OPTIONS: deployed }),
-    agentFigures('10 Modbus + 1 OPC UA (reference), deployed:', writeConfig('modbus10-opcua1', [...modbus, opcuaMachine(opcua.endpoint)]), { NODE_OPTIONS: deployed }),
+    agentFigures('10 Modbus machines, deployed:', writeConfig('modbus10-deployed', modbus), deployed),
+    agentFigures('10 Modbus + 1 OPC UA (reference), deployed:', writeConfig('modbus10-opcua1', [...modbus, opcuaMachine(opcua.endpoint)]), deployed),
+    // What the same packages cost loaded and doing the least of the job, with no Lineside code.
+    steadyFigures('floor: its packages alone (footprint-floor.ts), deployed:', [FLOOR, '--port', String(sim.port), '--units', UNITS.join(','), '--mqtt', broker.url, '--data', join(work, 'floor')], deployed),
   ]);
   for (const line of lines) console.log(line);
 } finally {

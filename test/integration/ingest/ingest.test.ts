@@ -38,12 +38,21 @@ describe('lineside ingest over MQTT', () => {
       const r = await fetch(`http://127.0.0.1:${port}/readyz`);
       return { status: r.status, body: (await r.json()) as { problems: string[] } };
     };
-    for (const s of [1, 2, 3]) await pub.publishAsync(...pubArgs(telemetry('edge-5', s)));
+    // 1..3 stored before 7 is sent. Batches are written concurrently, and the gap watch starts at
+    // the lowest seq stored when it first looks: a batch with 7 committed before the one with 1..3,
+    // with a check between them, started it at 7 and left no gap to find (seen once in CI).
     await until('ready', async () => (await readyz()).status === 200);
+    for (const s of [1, 2, 3]) await pub.publishAsync(...pubArgs(telemetry('edge-5', s)));
+    await until('seqs 1..3 stored', async () => (await pool.query(`SELECT count(*)::int AS n FROM messages WHERE agent_id = 'edge-5'`)).rows[0].n === 3);
     // 4..6 never come and no drop report explains them.
     const sentAt = Date.now();
     for (const s of [7, 8]) await pub.publishAsync(...pubArgs(telemetry('edge-5', s)));
-    const gap = await until('gap row', async () => (await pool.query(`SELECT first_seq, last_seq, status FROM seq_gaps WHERE agent_id = 'edge-5'`)).rows[0]);
+    const gap = await until('gap row', async () => (await pool.query(`SELECT first_seq, last_seq, status FROM seq_gaps WHERE agent_id = 'edge-5'`)).rows[0]).catch(async (err: Error) => {
+      // Say what the finder had to go on, should this ever time out again.
+      const seqs = (await pool.query(`SELECT seq FROM messages WHERE agent_id = 'edge-5' ORDER BY seq`)).rows.map((r) => Number(r.seq));
+      const watch = (await pool.query(`SELECT contiguous_upto, max_seq FROM agent_seqs WHERE agent_id = 'edge-5'`)).rows[0];
+      throw new Error(`${err.message}; stored seqs ${JSON.stringify(seqs)}, agent_seqs ${JSON.stringify(watch)}, readyz ${JSON.stringify((await readyz()).body)}`);
+    });
     assert.deepEqual([Number(gap.first_seq), Number(gap.last_seq), gap.status], [4, 6, 'open']);
     const r = await until('readyz 503', async () => {
       const x = await readyz();

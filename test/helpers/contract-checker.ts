@@ -85,6 +85,33 @@ export class ContractChecker {
     return n;
   }
 
+  /**
+   * Resolves once everything the broker queued for this checker before the call has been checked.
+   * After an outage the checker reconnects on its own schedule, so a test that saw everything
+   * arrive elsewhere waits for it before reading the violations. The barrier is a probe message
+   * published now: the broker delivers this session's messages in order, so the probe comes last.
+   */
+  async flush(timeoutMs: number): Promise<void> {
+    const client = this.#client;
+    if (!client) throw new Error('not attached');
+    const topic = `lineside/v1/_probe/checker-${Math.random().toString(16).slice(2)}`;
+    const back = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        client.off('message', onMessage);
+        reject(new Error(`the contract checker's probe did not come back within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onMessage = (t: string) => {
+        if (t !== topic) return;
+        clearTimeout(timer);
+        client.off('message', onMessage);
+        resolve();
+      };
+      client.on('message', onMessage);
+    });
+    await client.publishAsync(topic, 'probe', { qos: 1 });
+    await back;
+  }
+
   /** Check one message; returns (and records) its violations. */
   check(topic: string, payload: Uint8Array, retain = false): Violation[] {
     const text = Buffer.from(payload).toString('utf8');

@@ -4,14 +4,17 @@
 // 1. `lineside --help`: peak RSS and wall time, min and median of --runs, twice: cold (no compile
 //    cache, as the very first start on a machine) and warm (Node's compile cache filled by an earlier
 //    start; bin/lineside.js enables it). Peak RSS is the child's own getrusage maxRSS, written by a
-//    preload at exit; wall time is spawn to exit, seen from here.
+//    preload at exit; wall time is spawn to exit, seen from here. As the floor of the cold start, a
+//    one-line TypeScript file started cold (Node's type stripper and nothing else).
 // 2. `lineside run` with 10 Modbus TCP machines polled every 250 ms against the built-in simulator and
 //    publishing to an MQTT broker (aedes), both in this process: RSS of the agent sampled every second
-//    for --seconds, steady = median of the last 10 s; once with Node's defaults and once with the
-//    NODE_OPTIONS of packaging/systemd/lineside.service and the Dockerfile. As a reference, the same
-//    line with an eleventh machine on OPC UA (the built-in OPC UA simulator), which loads node-opcua.
-//    The three agents run side by side, their compile cache warm (scripts/compile-cache.js), as every
-//    start of an installed agent but the first (and the first too in the Docker image).
+//    for --seconds, steady = median of the last 10 s; once with Node's defaults and once as
+//    packaging/systemd/lineside.service runs it (its NODE_OPTIONS and MALLOC_ARENA_MAX, as the
+//    Dockerfile). As a reference, the same line with an eleventh machine on OPC UA (the built-in OPC UA
+//    simulator), which loads node-opcua; as the floor, bench/footprint-floor.ts (the same packages
+//    doing the least of the job, no Lineside code). All run side by side, their compile cache warm
+//    (scripts/compile-cache.js), as every start of an installed agent but the first (and the first
+//    too in the Docker image).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,12 +23,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startDemoBroker } from '../agent/demo/broker.ts';
 import { startModbusSimulator } from '../drivers/sim/modbus-server.ts';
-import { deployedEnv, ROOT } from './fleet.ts';
+import { BIN, deployedEnv, deployedNodeFlags, ROOT, warmCompileCache } from './fleet.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, seconds: { type: 'string', default: '60' } } });
 const RUNS = Number(values.runs);
 const SECONDS = Number(values.seconds);
-const BIN = fileURLToPath(new URL('../bin/lineside.js', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'lineside-footprint-'));
 
 const median = (xs: number[]) => {
@@ -126,14 +128,6 @@ function rssOf(pid: number): { rss: number; hwm: number; anon: number } {
   return { rss: kib('VmRSS') / 1024, hwm: kib('VmHWM') / 1024, anon: kib('RssAnon') / 1024 };
 }
 
-/** NODE_OPTIONS as packaging/systemd/lineside.service sets it (the Dockerfile sets the same). */
-function deployedNodeOptions(): string {
-  const unit = readFileSync(fileURLToPath(new URL('../packaging/systemd/lineside.service', import.meta.url)), 'utf8');
-  const m = /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit);
-  if (!m) throw new Error('packaging/systemd/lineside.service sets no NODE_OPTIONS');
-  return m[1]!.replace(/^"|"$/g, '');
-}
-
 /** Steady RSS of a child over SECONDS (median of the last 10 s), stopped with SIGTERM after. */
 async function steadyFigures(label: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   const child = spawn(process.execPath, args, { env: { ...process.env, NODE_COMPILE_CACHE: cache, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -157,8 +151,7 @@ async function steadyFigures(label: string, args: string[], env: NodeJS.ProcessE
 const agentFigures = (label: string, config: string, env: NodeJS.ProcessEnv) => steadyFigures(`lineside run, ${label}`, [BIN, 'run', '--config', config], env);
 
 // Compiled once up front, as an installed agent finds it on every start but the first.
-const warm = spawnSync(process.execPath, [fileURLToPath(new URL('../scripts/compile-cache.js', import.meta.url))], { env: { ...process.env, NODE_COMPILE_CACHE: cache }, encoding: 'utf8' });
-if (warm.status !== 0) throw new Error(`scripts/compile-cache.js: ${warm.stderr}`);
+warmCompileCache(ROOT, cache, []);
 const FLOOR = fileURLToPath(new URL('./footprint-floor.ts', import.meta.url));
 const warmFloor = spawnSync(process.execPath, [FLOOR, '--load-only'], { env: { ...process.env, NODE_COMPILE_CACHE: cache }, encoding: 'utf8' });
 if (warmFloor.status !== 0) throw new Error(`bench/footprint-floor.ts --load-only: ${warmFloor.stderr}`);
@@ -167,7 +160,7 @@ const { startOpcuaSimulator } = await import('../drivers/sim/opcua-server.ts');
 const opcua = await startOpcuaSimulator({ host: '127.0.0.1', port: 0, pkiDir: join(work, 'sim-pki') });
 try {
   // As the unit runs it: its NODE_OPTIONS and its malloc settings.
-  const deployed = { NODE_OPTIONS: deployedNodeOptions(), ...deployedEnv(ROOT) };
+  const deployed = { NODE_OPTIONS: deployedNodeFlags(ROOT).join(' '), ...deployedEnv(ROOT) };
   const modbus = UNITS.map(modbusMachine);
   console.log(`(steady RSS after ${SECONDS} s, median of the last 10 s; deployed: ${Object.entries(deployed).map(([k, v]) => `${k}=${v}`).join(' ')})`);
   const lines = await Promise.all([

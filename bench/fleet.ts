@@ -79,6 +79,11 @@ export function warmCompileCache(root: string, dir: string, flags: string[]): Re
   return env;
 }
 
+/** The arguments after `node` that start bench/peers/floor.ts, the raw durable loop, on these devices. */
+export function floorArgs(o: { ports: number[]; tagsPerMachine: number; pollMs: number; mqttUrl: string; dataDir: string }): string[] {
+  return [fileURLToPath(new URL('./peers/floor.ts', import.meta.url)), '--ports', o.ports.join(','), '--tags', String(o.tagsPerMachine), '--poll-ms', String(o.pollMs), '--mqtt', o.mqttUrl, '--data', o.dataDir];
+}
+
 /** The other environment the unit gives the agent's process (MALLOC_ARENA_MAX), secrets file aside. */
 export function deployedEnv(root: string): Record<string, string> {
   const unit = readFileSync(`${root}/packaging/systemd/lineside.service`, 'utf8');

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort, Mosquitto } from '../test/helpers/mosquitto.ts';
-import { BIN, deployedEnv, deployedNodeFlags, fmt, mib, parseDuration, ROOT, sleep, startSimFleet, stopChild, summary, warmCompileCache, writeLinesideConfig } from './fleet.ts';
+import { BIN, deployedEnv, deployedNodeFlags, floorArgs, fmt, mib, parseDuration, ROOT, sleep, startSimFleet, stopChild, summary, warmCompileCache, writeLinesideConfig } from './fleet.ts';
 
 const { values: o } = parseArgs({
   options: {
@@ -62,14 +62,14 @@ try {
     const log = openSync(join(scratch, `${i}.log`), 'w');
     const args =
       name === 'floor'
-        ? [...flags, join(ROOT, 'bench/peers/floor.ts'), '--ports', fleet.ports.join(','), '--tags', tags, '--poll-ms', '1000', '--mqtt', broker.url, '--data', join(scratch, `floor${i}`)]
+        ? [...flags, ...floorArgs({ ports: fleet.ports, tagsPerMachine: Number(tags), pollMs: 1000, mqttUrl: broker.url, dataDir: join(scratch, `floor${i}`) })]
         : await (async () => {
             const file = join(scratch, `${i}.yaml`);
             writeLinesideConfig({ file, agentId: `side${i}`, dataDir: join(scratch, `data${i}`), mqttUrl: broker.url, httpPort: await freePort(), ports: fleet.ports, tagsPerMachine: Number(tags), poll: '1s', telemetry: '500ms' });
             return [...deployedNodeFlags(ROOT), ...flags, BIN, 'run', '--config', file];
           })();
     const childEnv = name === 'floor' ? { ...process.env, ...env } : { ...process.env, ...deployedEnv(ROOT), ...cache, ...env };
-    sides.push({ name: `${name}`, child: spawn(process.execPath, args, { cwd: ROOT, env: childEnv, stdio: ['ignore', log, log] }), cpu: [] });
+    sides.push({ name, child: spawn(process.execPath, args, { cwd: ROOT, env: childEnv, stdio: ['ignore', log, log] }), cpu: [] });
   }
   console.log(`${machines} machine(s) × ${tags} tags, polled every 1 s; warm-up ${o.warmup}, ${o.reps} windows of ${o.window}; CPU in ms per second (100 % of a core = 1,000)`);
   await sleep(parseDuration(o.warmup));

@@ -24,10 +24,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort, Mosquitto } from '../../test/helpers/mosquitto.ts';
-import { BIN, BrokerCounter, cpuPercent, deployedEnv, deployedNodeFlags, warmCompileCache, fmt, mib, parseDuration, procSample, rates, ROOT, sleep, startSimFleet, stopChild, summary, waitUntil, writeLinesideConfig, type SideCount } from '../fleet.ts';
+import { BIN, BrokerCounter, cpuPercent, deployedEnv, deployedNodeFlags, floorArgs, warmCompileCache, fmt, mib, parseDuration, procSample, rates, ROOT, sleep, startSimFleet, stopChild, summary, waitUntil, writeLinesideConfig, type SideCount } from '../fleet.ts';
 import { writeNodeRedUserDir } from './nodered.ts';
 
-const FLOOR = fileURLToPath(new URL('./floor.ts', import.meta.url));
 
 const { values: o } = parseArgs({
   options: {
@@ -107,7 +106,7 @@ async function runSize(broker: Mosquitto, mosquittoPid: number, size: number): P
     lineside: spawnLogged('lineside', [...deployedNodeFlags(ROOT), BIN, 'run', '--config', configFile], { ...deployedEnv(ROOT), ...compileCache }),
     nodered: spawnLogged('nodered', [RED, '--userDir', join(dir, 'nodered'), '--settings', join(dir, 'nodered', 'settings.js')]),
     // The floor with Node's default flags, like Node-RED.
-    floor: spawnLogged('floor', [FLOOR, '--ports', fleet.ports.join(','), '--tags', String(tagsPerMachine), '--poll-ms', String(pollMs), '--mqtt', broker.url, '--data', join(dir, 'floor')]),
+    floor: spawnLogged('floor', floorArgs({ ports: fleet.ports, tagsPerMachine, pollMs, mqttUrl: broker.url, dataDir: join(dir, 'floor') })),
   };
   const counter = await BrokerCounter.connect(broker.url, { lineside: 'lineside/v1/#', nodered: 'nodered/#', floor: 'floor/#' });
   cleanups.push(() => counter.close());

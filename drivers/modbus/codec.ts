@@ -56,14 +56,21 @@ function wireToBigEndianIndex(order: ByteOrder, bytes: number): number[] {
 
 /** Big-endian bytes of the value held by `regs` (as many registers as the value needs). */
 export function toBigEndian(regs: ArrayLike<number>, order: ByteOrder): Buffer {
-  const bytes = regs.length * 2;
-  const map = wireToBigEndianIndex(order, bytes);
-  const out = Buffer.alloc(bytes);
-  for (let i = 0; i < bytes; i++) {
-    const reg = regs[i >> 1]!;
-    out[map[i]!] = i % 2 === 0 ? reg >> 8 : reg & 0xff;
-  }
+  const out = Buffer.alloc(regs.length * 2);
+  placeBigEndian(regs, 0, regs.length, order, out);
   return out;
+}
+
+/** Write the `words` registers at `from` into `out` as big-endian bytes (wireToBigEndianIndex's placement, computed). */
+function placeBigEndian(regs: ArrayLike<number>, from: number, words: number, order: ByteOrder, out: Buffer): void {
+  const swapWords = order === 'CDAB' || order === 'DCBA';
+  const swapBytes = order === 'BADC' || order === 'DCBA' ? 1 : 0;
+  for (let w = 0; w < words; w++) {
+    const reg = regs[from + w]!;
+    const at = (swapWords ? words - 1 - w : w) * 2;
+    out[at + swapBytes] = reg >> 8;
+    out[at + (swapBytes ^ 1)] = reg & 0xff;
+  }
 }
 
 /** Registers (wire order) that carry the given big-endian bytes; the inverse of toBigEndian. */
@@ -114,17 +121,7 @@ const scratch = Buffer.alloc(8);
  * makes sure all of the type's registers are there (decodeNumber throws on a short value).
  */
 function numberAt(data: ArrayLike<number>, offset: number, type: RegisterType, order: ByteOrder): number {
-  const bytes = registerCount(type) * 2;
-  const words = bytes / 2;
-  const swapWords = order === 'CDAB' || order === 'DCBA';
-  const swapBytes = order === 'BADC' || order === 'DCBA' ? 1 : 0;
-  // The same placement as wireToBigEndianIndex, computed instead of built.
-  for (let w = 0; w < words; w++) {
-    const reg = data[offset + w]!;
-    const at = (swapWords ? words - 1 - w : w) * 2;
-    scratch[at + swapBytes] = reg >> 8;
-    scratch[at + (swapBytes ^ 1)] = reg & 0xff;
-  }
+  placeBigEndian(data, offset, registerCount(type), order, scratch);
   return readNumber(scratch, type);
 }
 

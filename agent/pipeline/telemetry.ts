@@ -17,7 +17,6 @@ export interface TelemetrySnapshot {
   lastSent: Record<string, number>;
 }
 
-
 /** One tag's state, kept in place from poll to poll (a poll changes fields, allocates no entry). */
 interface Slot {
   tag: string;
@@ -168,9 +167,7 @@ export class TelemetryThrottle {
       if (n < this.#due.length) this.#due[n] = s;
       else this.#due.push(s);
       n++;
-      if (s.lastSent === undefined) {
-        this.#sent.push(s);
-      }
+      if (s.lastSent === undefined) this.#sent.push(s);
       s.lastSent = now;
       s.sentQuality = v.quality;
     }
